@@ -1,0 +1,5 @@
+export { ToolkitError, TOOLKIT_ERROR_CODES, type ToolkitErrorCode, type ToolkitErrorOptions } from './error/toolkit-error.js'
+export { InvalidOptionsError, type OptionsProblem } from './error/invalid-options-error.js'
+export { PoolTimeoutError } from './error/pool-timeout-error.js'
+export { DatabaseClosedError } from './error/database-closed-error.js'
+export { UnsafeParameterError } from './error/unsafe-parameter-error.js'

@@ -1,0 +1,28 @@
+import { defineConfig } from 'tsup'
+
+/**
+ * One entry per public subpath; each is built as ESM and CJS with its own `.d.ts`.
+ * The CLI is ESM only: it is run, never imported.
+ */
+export default defineConfig([
+  {
+    entry: {
+      index: 'src/index.ts',
+      'testing/index': 'src/testing/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node22',
+    splitting: true,
+    treeshake: true,
+  },
+  {
+    entry: { 'cli/bin': 'src/cli/bin.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    target: 'node22',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+])
