@@ -1,4 +1,4 @@
-import { ToolkitError, createErrorGuard } from './toolkit-error.js'
+import { createErrorGuard, ToolkitError } from './toolkit-error.js'
 
 /**
  * A query was started after `close()` began: the database no longer accepts new work.

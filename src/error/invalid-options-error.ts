@@ -1,4 +1,4 @@
-import { ToolkitError, createErrorGuard } from './toolkit-error.js'
+import { createErrorGuard, ToolkitError } from './toolkit-error.js'
 
 /** One problem found in an options object. */
 export interface OptionsProblem {

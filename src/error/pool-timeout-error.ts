@@ -1,4 +1,4 @@
-import { ToolkitError, createErrorGuard } from './toolkit-error.js'
+import { createErrorGuard, ToolkitError } from './toolkit-error.js'
 
 /**
  * No pooled connection became free within `pool.acquireTimeoutMs`. The query was not sent.

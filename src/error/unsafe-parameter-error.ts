@@ -1,4 +1,4 @@
-import { ToolkitError, createErrorGuard } from './toolkit-error.js'
+import { createErrorGuard, ToolkitError } from './toolkit-error.js'
 
 /**
  * A value bound to a query is not a scalar. mysql2's client-side formatting would expand a plain object into

@@ -1,0 +1,303 @@
+import type { MysqlPool, MysqlPoolConnection } from 'kysely'
+import type { Pool as Mysql2Pool, PoolConnection as Mysql2PoolConnection } from 'mysql2'
+import { DatabaseClosedError } from '../error/database-closed-error.js'
+import { PoolTimeoutError } from '../error/pool-timeout-error.js'
+import { UnsafeParameterError } from '../error/unsafe-parameter-error.js'
+
+/** Connection counts of one pool, as reported by `poolStats()` and `health()`. */
+export interface PoolStats {
+  /** Open connections, idle or in use. */
+  readonly total: number
+  /** Open connections waiting in the pool. */
+  readonly idle: number
+  /** Connections handed out and not yet released. */
+  readonly inUse: number
+  /** Callers waiting for a connection. */
+  readonly waiting: number
+  /** The most connections the pool opens (`pool.max`). */
+  readonly max: number
+}
+
+/** @internal */
+export interface GuardedPoolSettings {
+  readonly max: number
+  readonly acquireTimeoutMs: number
+  readonly validateAfterIdleMs: number
+  /**
+   * The session `time_zone` set on every new connection (an offset like `+00:00`), matching the zone mysql2 uses
+   * to turn `Date`s into DATETIME/TIMESTAMP text, so TIMESTAMP columns and NOW() agree with the values bound.
+   * `undefined` leaves the server's default.
+   */
+  readonly sessionTimeZone?: string | undefined
+}
+
+/** The parts of a mysql2 pool connection this module reads beyond its public type. */
+interface PooledConnection extends Mysql2PoolConnection {
+  lastActiveTime?: number
+}
+
+/** The parts of a mysql2 pool this module reads beyond its public type (guarded: absent fields read as 0). */
+interface PoolInternals {
+  readonly _allConnections?: { readonly length: number }
+  readonly _freeConnections?: { readonly length: number }
+}
+
+type AcquireCallback = (error: unknown, connection: MysqlPoolConnection) => void
+
+/**
+ * A mysql2 pool as Kysely's `MysqlDialect` sees it, with what mysql2 lacks:
+ * - waiting for a connection is bounded by `acquireTimeoutMs` (a {@link PoolTimeoutError});
+ * - a connection idle for longer than `validateAfterIdleMs` is pinged before it is handed out and replaced when
+ *   the ping fails, so connections cut while idle never fail a query;
+ * - every bound value must be a scalar ({@link UnsafeParameterError}): mysql2's client-side formatting would
+ *   expand objects and arrays into SQL;
+ * - `close()` refuses new work ({@link DatabaseClosedError}), lets connections in use finish up to a deadline,
+ *   then ends the pool.
+ *
+ * @internal
+ */
+export class GuardedPool implements MysqlPool {
+  readonly #pool: Mysql2Pool
+  readonly #settings: GuardedPoolSettings
+  readonly #inUse = new Set<PooledConnection>()
+  readonly #wrappers = new WeakMap<PooledConnection, MysqlPoolConnection>()
+  #waiting = 0
+  #closing = false
+  #poolEnded = false
+  #ended: Promise<void> | undefined
+  #onIdle: (() => void) | undefined
+
+  constructor(pool: Mysql2Pool, settings: GuardedPoolSettings) {
+    this.#pool = pool
+    this.#settings = settings
+    if (settings.sessionTimeZone !== undefined) {
+      const statement = `SET SESSION time_zone = '${settings.sessionTimeZone}'`
+      // mysql2 runs a connection's commands in order, so this runs before the first query of a new connection.
+      pool.on('connection', (connection) => {
+        connection.query(statement, (error) => {
+          if (error) connection.destroy()
+        })
+      })
+    }
+  }
+
+  /** The mysql2 pool underneath, for code that needs it directly (e.g. streaming backups). */
+  get pool(): Mysql2Pool {
+    return this.#pool
+  }
+
+  get closing(): boolean {
+    return this.#closing
+  }
+
+  getConnection(callback: AcquireCallback): void {
+    if (this.#closing) {
+      process.nextTick(callback, new DatabaseClosedError())
+      return
+    }
+    this.#waiting++
+    const deadline = Date.now() + this.#settings.acquireTimeoutMs
+    let settled = false
+    const settle = (error: unknown, connection?: PooledConnection): void => {
+      if (settled) {
+        // The wait timed out before this connection came: give it back untouched.
+        connection?.release()
+        return
+      }
+      settled = true
+      this.#waiting--
+      clearTimeout(timer)
+      if (connection === undefined) {
+        callback(error, undefined as never)
+        return
+      }
+      this.#inUse.add(connection)
+      callback(null, this.#wrap(connection))
+    }
+    const timer = setTimeout(() => {
+      settle(new PoolTimeoutError(this.#settings.acquireTimeoutMs, this.#inUse.size, this.#waiting - 1))
+    }, this.#settings.acquireTimeoutMs)
+    timer.unref?.()
+    this.#acquireValid(deadline, settle)
+  }
+
+  #acquireValid(deadline: number, settle: (error: unknown, connection?: PooledConnection) => void): void {
+    this.#pool.getConnection((error, connection) => {
+      if (error) {
+        settle(error)
+        return
+      }
+      const pooled = connection as PooledConnection
+      const idleFor = Date.now() - (pooled.lastActiveTime ?? Date.now())
+      if (idleFor < this.#settings.validateAfterIdleMs) {
+        settle(null, pooled)
+        return
+      }
+      const remaining = Math.max(1, deadline - Date.now())
+      pingWithin(pooled, Math.min(remaining, 2_000)).then(
+        () => settle(null, pooled),
+        () => {
+          // The connection was cut while idle: drop it and take (or open) another.
+          pooled.destroy()
+          if (Date.now() < deadline) this.#acquireValid(deadline, settle)
+        },
+      )
+    })
+  }
+
+  #wrap(connection: PooledConnection): MysqlPoolConnection {
+    let wrapper = this.#wrappers.get(connection)
+    if (wrapper) return wrapper
+    const release = (): void => {
+      this.#inUse.delete(connection)
+      connection.release()
+      if (this.#inUse.size === 0) this.#onIdle?.()
+    }
+    const destroy = (): void => {
+      this.#inUse.delete(connection)
+      connection.destroy()
+      if (this.#inUse.size === 0) this.#onIdle?.()
+    }
+    wrapper = {
+      get config() {
+        return connection.config
+      },
+      get threadId() {
+        return connection.threadId
+      },
+      connect: (cb) => connection.connect(cb ?? (() => {})),
+      destroy,
+      release,
+      query: (sql: string, parameters: unknown, cb?: (error: unknown, result: never) => void) => {
+        const unsafe = findUnsafeParameter(parameters)
+        if (unsafe) {
+          if (cb) process.nextTick(cb, unsafe, undefined as never)
+          return { stream: () => failingStream(unsafe) }
+        }
+        return connection.query(sql, parameters as never[], cb as never) as never
+      },
+    }
+    this.#wrappers.set(connection, wrapper)
+    return wrapper
+  }
+
+  /** Current connection counts. */
+  stats(): PoolStats {
+    const internals = this.#pool as unknown as PoolInternals
+    const open = !this.#poolEnded
+    return {
+      total: open ? (internals._allConnections?.length ?? 0) : 0,
+      idle: open ? (internals._freeConnections?.length ?? 0) : 0,
+      inUse: this.#inUse.size,
+      waiting: this.#waiting,
+      max: this.#settings.max,
+    }
+  }
+
+  /**
+   * Refuses new connections, waits up to `timeoutMs` for connections in use to be released, destroys any still
+   * in use after that, and ends the pool. Safe to call more than once.
+   */
+  close(timeoutMs: number): Promise<void> {
+    this.#closing = true
+    this.#ended ??= this.#drain(timeoutMs).then(
+      () =>
+        new Promise<void>((resolve) => {
+          this.#pool.end(() => {
+            this.#poolEnded = true
+            resolve()
+          })
+        }),
+    )
+    return this.#ended
+  }
+
+  async #drain(timeoutMs: number): Promise<void> {
+    if (this.#inUse.size === 0) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs)
+      this.#onIdle = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    this.#onIdle = undefined
+    for (const connection of this.#inUse) cut(connection)
+    this.#inUse.clear()
+  }
+
+  /** Kysely's `db.destroy()` ends the pool through here: drains like {@link close}. */
+  end(callback: (error: unknown) => void): void {
+    this.close(this.#shutdownTimeoutMs).then(
+      () => callback(null),
+      (error: unknown) => callback(error),
+    )
+  }
+
+  #shutdownTimeoutMs = 10_000
+
+  /** @internal */
+  setShutdownTimeout(timeoutMs: number): void {
+    this.#shutdownTimeoutMs = timeoutMs
+  }
+}
+
+/**
+ * Cuts a connection now: its socket is destroyed, so the query running on it fails at once with a
+ * connection-lost error (mysql2's own `destroy()` only half-closes and waits for the server's answer). The server
+ * rolls back the connection's open transaction when it notices.
+ */
+function cut(connection: PooledConnection): void {
+  const reason = Object.assign(new Error('The connection was cut: close() reached its deadline'), {
+    code: 'PROTOCOL_CONNECTION_LOST',
+    fatal: true,
+  })
+  ;(connection as unknown as { stream?: { destroy(error: Error): void } }).stream?.destroy(reason)
+}
+
+function pingWithin(connection: PooledConnection, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('ping timed out')), timeoutMs)
+    connection.ping((error) => {
+      clearTimeout(timer)
+      if (error) reject(error)
+      else resolve()
+    })
+  })
+}
+
+/**
+ * The first bound value that is not a scalar, as an error; `undefined` when all are safe.
+ *
+ * @internal
+ */
+export function findUnsafeParameter(parameters: unknown): UnsafeParameterError | undefined {
+  if (!Array.isArray(parameters)) return undefined
+  for (let index = 0; index < parameters.length; index++) {
+    const kind = unsafeKind(parameters[index])
+    if (kind !== undefined) return new UnsafeParameterError(index + 1, kind)
+  }
+  return undefined
+}
+
+function unsafeKind(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+    case 'undefined':
+      return undefined
+    case 'function':
+    case 'symbol':
+      return typeof value
+    default:
+      if (value === null || value instanceof Date || ArrayBuffer.isView(value)) return undefined
+      return Array.isArray(value) ? 'array' : 'object'
+  }
+}
+
+async function* failingStream(error: Error): AsyncGenerator<never> {
+  yield* []
+  throw error
+}

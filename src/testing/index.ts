@@ -1,0 +1,6 @@
+export {
+  createTestDatabase,
+  sweepAbandonedDatabases,
+  type TestDatabase,
+  type TestDatabaseOptions,
+} from './test-database.js'

@@ -1,0 +1,32 @@
+import type { TestProject } from 'vitest/node'
+import type { DB } from '../../example/generated/db.js'
+import { seedShop } from '../../example/seed.js'
+import { createTestDatabase } from '../../src/testing/test-database.js'
+import { EXAMPLE_MIGRATIONS } from './paths.js'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** URL of this run's throw-away database: the example schema, migrated and seeded. */
+    databaseUrl: string
+    /** URL of the server, without a database, for tests that make databases of their own. */
+    serverUrl: string
+  }
+}
+
+/**
+ * Gives the integration run one throw-away database, migrated with the example schema and seeded, and drops it
+ * at the end (also when tests fail; when the run is interrupted the database is dropped by the signal handler,
+ * or by the next run's sweep).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const serverUrl = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306'
+  const test = await createTestDatabase<DB>({
+    serverUrl,
+    migrations: EXAMPLE_MIGRATIONS,
+    seed: (db) => seedShop(db),
+  })
+  await test.database.close()
+  project.provide('databaseUrl', test.url)
+  project.provide('serverUrl', serverUrl)
+  return () => test.destroy()
+}
