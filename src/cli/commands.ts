@@ -1,0 +1,6 @@
+import type { Command } from './command.js'
+import { healthCommand } from './health-command.js'
+import { migrateCommand } from './migrate-command.js'
+
+/** Every CLI command, in the order `--help` lists them. Add new commands here. */
+export const COMMANDS: readonly Command[] = [migrateCommand, healthCommand]
