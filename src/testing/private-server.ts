@@ -190,7 +190,6 @@ async function launch(spec: LaunchSpec): Promise<RunningProcess> {
   } finally {
     closeSync(output)
   }
-  child.unref() // a forgotten server must not keep the process alive; it is killed on exit instead
   let exitInfo: ExitInfo | undefined
   const exited = new Promise<ExitInfo>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }))
@@ -234,6 +233,9 @@ async function launch(spec: LaunchSpec): Promise<RunningProcess> {
     try {
       const connection = await connectAsRoot(spec.socketPath, Math.min(1_000, remaining))
       await connection.end()
+      // A forgotten server must not keep the process alive: it is killed on exit instead. Whoever waits for
+      // it to exit refs it again (an unref'd child's exit does not keep the event loop alive).
+      child.unref()
       return running
     } catch (error) {
       lastError = error
@@ -408,6 +410,7 @@ async function initializeMysql(binary: ServerBinary, directory: string, timeoutM
         await connection.query(`CREATE USER IF NOT EXISTS 'root'@'${host}' IDENTIFIED BY ''`)
         await connection.query(`GRANT ALL PRIVILEGES ON *.* TO 'root'@'${host}' WITH GRANT OPTION`)
       }
+      running.child.ref()
       await connection.query('SHUTDOWN')
     } finally {
       connection.destroy()
@@ -416,6 +419,7 @@ async function initializeMysql(binary: ServerBinary, directory: string, timeoutM
     await running.exited
     clearTimeout(timer)
   } catch (error) {
+    running.child.ref()
     running.child.kill('SIGKILL')
     await running.exited
     throw new ServerStartFailedError(binary.path, 'could not add root@127.0.0.1 to the new data directory', {
@@ -624,6 +628,7 @@ export class PrivateServer implements AsyncDisposable {
     const running = this.#process
     if (running === undefined) return
     if (!running.hasExited()) {
+      running.child.ref()
       running.child.kill(signal)
       const timer = setTimeout(() => running.child.kill('SIGKILL'), this.#setup.options.shutdownTimeoutMs)
       await running.exited
