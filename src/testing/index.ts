@@ -3,6 +3,11 @@ export { NoTestServerError, type TestServerAttempt } from '../error/no-test-serv
 export { ReplicaSyncTimeoutError } from '../error/replica-sync-timeout-error.js'
 export { ServerStartFailedError } from '../error/server-start-failed-error.js'
 export { PrivateServer, type PrivateServerOptions, startPrivateServer } from './private-server.js'
+export {
+  ReplicatedServers,
+  type ReplicatedServersOptions,
+  startReplicatedServers,
+} from './replication.js'
 export { SERVER_FLAVORS, type ServerFlavor } from './server-binary.js'
 export {
   type ContainerSourceOptions,

@@ -66,8 +66,20 @@ export async function findServerBinary(env: NodeJS.ProcessEnv = process.env): Pr
   return undefined
 }
 
-/** Runs `binary --version` and reads the flavor and version from it. @internal */
-export async function inspectServerBinary(path: string): Promise<ServerBinary> {
+const inspected = new Map<string, Promise<ServerBinary>>()
+
+/** Runs `binary --version` (once per path and process) and reads the flavor and version from it. @internal */
+export function inspectServerBinary(path: string): Promise<ServerBinary> {
+  let binary = inspected.get(path)
+  if (binary === undefined) {
+    binary = inspect(path)
+    inspected.set(path, binary)
+    binary.catch(() => inspected.delete(path))
+  }
+  return binary
+}
+
+async function inspect(path: string): Promise<ServerBinary> {
   if (!(await isExecutable(path))) {
     throw new ServerStartFailedError(path, 'the file does not exist or is not executable')
   }
