@@ -1,6 +1,15 @@
 import { createErrorGuard, ToolkitError } from './toolkit-error.js'
 
-/** Why one test-server source gave no server. */
+/**
+ * Why one test-server source gave no server.
+ *
+ * @example
+ * ```ts
+ * import type { TestServerAttempt } from 'kysely-toolkit/testing'
+ *
+ * const attempt: TestServerAttempt = { source: 'TEST_DATABASE_URL', reason: 'not set' }
+ * ```
+ */
 export interface TestServerAttempt {
   /** The source, e.g. `TEST_DATABASE_URL`, `Docker`, `127.0.0.1:3306`, `private server`. */
   readonly source: string

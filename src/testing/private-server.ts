@@ -18,6 +18,17 @@ import {
 
 /**
  * Options of {@link startPrivateServer}. Every field is optional.
+ *
+ * @example
+ * ```ts
+ * import { startPrivateServer } from 'kysely-toolkit/testing'
+ *
+ * const server = await startPrivateServer({
+ *   binary: '/usr/local/mysql/bin/mysqld',
+ *   args: ['--sql-mode=STRICT_ALL_TABLES'],
+ *   startupTimeoutMs: 60_000,
+ * })
+ * ```
  */
 export interface PrivateServerOptions {
   /**
@@ -380,6 +391,7 @@ async function initializeMysql(binary: ServerBinary, directory: string, timeoutM
       '--initialize-insecure',
       `--datadir=${dataDir}`,
       `--log-error=${errorLog}`,
+      '--skip-log-bin', // no anonymous transactions in a binary log that GTID replicas would later read
       ...userArgs(),
       ...innodbArgs(binary),
     ],

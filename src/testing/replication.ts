@@ -6,7 +6,16 @@ import { ServerStartFailedError } from '../error/server-start-failed-error.js'
 import { connectAsRoot, type PrivateServer, startPrivateServer } from './private-server.js'
 import { compareVersions, findServerBinary, inspectServerBinary, type ServerBinary } from './server-binary.js'
 
-/** Options of {@link startReplicatedServers}. Every field is optional. */
+/**
+ * Options of {@link startReplicatedServers}. Every field is optional.
+ *
+ * @example
+ * ```ts
+ * import { startReplicatedServers } from 'kysely-toolkit/testing'
+ *
+ * const servers = await startReplicatedServers({ replicas: 2, args: ['--max-connections=500'] })
+ * ```
+ */
 export interface ReplicatedServersOptions {
   /** How many replicas follow the primary. Defaults to `1`. */
   readonly replicas?: 1 | 2
@@ -327,6 +336,8 @@ async function waitForFirstSync(
  * MySQL `--gtid-mode=ON --enforce-gtid-consistency=ON`) and a replication user with a random password that is
  * never logged; each replica runs `--read-only` and follows it (`MASTER_USE_GTID=slave_pos` on MariaDB,
  * `SOURCE_AUTO_POSITION=1` on MySQL). Resolves once every replica has caught up.
+ *
+ * Private servers only: replication between MySQL containers is not implemented (yet).
  *
  * @throws {@link ServerStartFailedError} when a server does not start or a replica does not catch up.
  *

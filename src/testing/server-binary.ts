@@ -4,10 +4,29 @@ import { access, realpath } from 'node:fs/promises'
 import { delimiter, dirname, join } from 'node:path'
 import { ServerStartFailedError } from '../error/server-start-failed-error.js'
 
-/** The server families a private server can be started from. */
+/**
+ * The server families a private server can be started from.
+ *
+ * @example
+ * ```ts
+ * import { SERVER_FLAVORS, startPrivateServer } from 'kysely-toolkit/testing'
+ *
+ * const server = await startPrivateServer()
+ * console.log(SERVER_FLAVORS.indexOf(server.flavor) >= 0) // true
+ * ```
+ */
 export const SERVER_FLAVORS = ['mariadb', 'mysql'] as const
 
-/** A value of {@link SERVER_FLAVORS}: `mariadb` (`mariadbd`) or `mysql` (MySQL 8's `mysqld`). */
+/**
+ * A value of {@link SERVER_FLAVORS}: `mariadb` (`mariadbd`) or `mysql` (MySQL 8's `mysqld`).
+ *
+ * @example
+ * ```ts
+ * import type { ServerFlavor } from 'kysely-toolkit/testing'
+ *
+ * const statusStatement = (flavor: ServerFlavor) => (flavor === 'mariadb' ? 'SHOW SLAVE STATUS' : 'SHOW REPLICA STATUS')
+ * ```
+ */
 export type ServerFlavor = (typeof SERVER_FLAVORS)[number]
 
 /** An installed server binary, inspected with `--version`. @internal */

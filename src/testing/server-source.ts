@@ -9,13 +9,30 @@ import { NoTestServerError } from '../error/no-test-server-error.js'
 import { type PrivateServer, type PrivateServerOptions, startPrivateServer } from './private-server.js'
 import { findServerBinary } from './server-binary.js'
 
-/** Where a test server came from. */
+/**
+ * Where a test server came from.
+ *
+ * @example
+ * ```ts
+ * import { TEST_SERVER_KINDS, findTestServer } from 'kysely-toolkit/testing'
+ *
+ * const server = await findTestServer()
+ * console.log(TEST_SERVER_KINDS.includes(server.kind)) // true
+ * ```
+ */
 export const TEST_SERVER_KINDS = ['url', 'container', 'local', 'private'] as const
 
 /**
  * A value of {@link TEST_SERVER_KINDS}: `url` (given by `TEST_DATABASE_URL`), `container` (a MySQL container
  * started through testcontainers), `local` (a server already listening on 127.0.0.1:3306) or `private` (a
  * throw-away server started from the installed binary).
+ *
+ * @example
+ * ```ts
+ * import type { TestServerKind } from 'kysely-toolkit/testing'
+ *
+ * const canRestart = (kind: TestServerKind) => kind === 'private'
+ * ```
  */
 export type TestServerKind = (typeof TEST_SERVER_KINDS)[number]
 
@@ -23,6 +40,14 @@ export type TestServerKind = (typeof TEST_SERVER_KINDS)[number]
  * A MySQL-compatible server to run tests against, found by {@link findTestServer}. `url` names a user that
  * may create and drop databases. `stop()` stops what the toolkit started (a container, a private server) and
  * leaves servers it merely found alone.
+ *
+ * @example
+ * ```ts
+ * import { findTestServer } from 'kysely-toolkit/testing'
+ *
+ * await using server = await findTestServer()
+ * if (server.kind === 'private') await server.privateServer?.restart()
+ * ```
  */
 export interface TestServer extends AsyncDisposable {
   /** A `mysql://` URL with a user that may create databases, and no database. May hold a password: don't log it. */
@@ -36,7 +61,16 @@ export interface TestServer extends AsyncDisposable {
   stop(): Promise<void>
 }
 
-/** A source's answer when it has no server to give, with the reason (shown in {@link NoTestServerError}). */
+/**
+ * A source's answer when it has no server to give, with the reason (shown in {@link NoTestServerError}).
+ *
+ * @example
+ * ```ts
+ * import type { TestServerUnavailable } from 'kysely-toolkit/testing'
+ *
+ * const notConfigured: TestServerUnavailable = { unavailable: 'STAGING_URL is not set' }
+ * ```
+ */
 export interface TestServerUnavailable {
   readonly unavailable: string
 }
@@ -100,7 +134,16 @@ function describeUrl(url: URL): string {
   return `${url.username === '' ? '' : `${decodeURIComponent(url.username)}@`}${url.hostname}:${url.port || '3306'}`
 }
 
-/** Options of {@link createUrlSource}. */
+/**
+ * Options of {@link createUrlSource}.
+ *
+ * @example
+ * ```ts
+ * import { createUrlSource } from 'kysely-toolkit/testing'
+ *
+ * const source = createUrlSource({ variable: 'CI_MYSQL_URL', env: { CI_MYSQL_URL: 'mysql://root@db:3306/' } })
+ * ```
+ */
 export interface UrlSourceOptions {
   /** The environment variable holding the URL. Defaults to `TEST_DATABASE_URL`. */
   readonly variable?: string
@@ -144,7 +187,16 @@ export function createUrlSource(options: UrlSourceOptions = {}): TestServerSourc
   })
 }
 
-/** Options of {@link createContainerSource}. */
+/**
+ * Options of {@link createContainerSource}.
+ *
+ * @example
+ * ```ts
+ * import { createContainerSource } from 'kysely-toolkit/testing'
+ *
+ * const source = createContainerSource({ image: 'mysql:8.0', pingTimeoutMs: 1_000 })
+ * ```
+ */
 export interface ContainerSourceOptions {
   /** The image. Defaults to `mysql:8.4`. */
   readonly image?: string
@@ -259,7 +311,16 @@ export function createContainerSource(options: ContainerSourceOptions = {}): Tes
   })
 }
 
-/** Options of {@link createLocalServerSource}. */
+/**
+ * Options of {@link createLocalServerSource}.
+ *
+ * @example
+ * ```ts
+ * import { createLocalServerSource } from 'kysely-toolkit/testing'
+ *
+ * const source = createLocalServerSource({ url: 'mysql://root@127.0.0.1:3307/', timeoutMs: 500 })
+ * ```
+ */
 export interface LocalServerSourceOptions {
   /** The server to try. Defaults to `mysql://root@127.0.0.1:3306/` (root, empty password). */
   readonly url?: string
@@ -354,7 +415,17 @@ export function createPrivateServerSource(options: PrivateServerOptions = {}): T
   })
 }
 
-/** Options of {@link findTestServer}. */
+/**
+ * Options of {@link findTestServer}.
+ *
+ * @example
+ * ```ts
+ * import { createLocalServerSource, createPrivateServerSource, findTestServer } from 'kysely-toolkit/testing'
+ *
+ * // never a container, and a private server rather than none
+ * const server = await findTestServer({ sources: [createLocalServerSource(), createPrivateServerSource()] })
+ * ```
+ */
 export interface FindTestServerOptions {
   /** The environment the default sources read. Defaults to `process.env`. */
   readonly env?: NodeJS.ProcessEnv
