@@ -305,6 +305,9 @@ function serverArgs(spec: ServerArgsSpec): string[] {
     `--socket=${join(directory, 'mysqld.sock')}`,
     `--pid-file=${join(directory, 'mysqld.pid')}`,
     `--log-error=${join(directory, 'error.log')}`,
+    // Its own tmpdir: at start-up a server deletes every `#sql*` file in its tmpdir, which in a shared /tmp
+    // would be other servers' live temporary tables (seen: a parallel mariadb-install-db failing).
+    `--tmpdir=${join(directory, 'tmp')}`,
     `--port=${spec.port}`,
     '--bind-address=127.0.0.1',
     '--skip-networking=0',
@@ -336,13 +339,15 @@ function templateFor(binary: ServerBinary, timeoutMs: number): Promise<string> {
 
 async function createTemplate(binary: ServerBinary, timeoutMs: number): Promise<string> {
   const directory = await mkdtemp(join(privateServerRoot(), 'template-'))
+  await mkdir(join(directory, 'tmp'))
   const dataDir = join(directory, 'data')
-  if (binary.flavor === 'mariadb') await initializeMariadb(binary, dataDir, timeoutMs)
+  if (binary.flavor === 'mariadb') await initializeMariadb(binary, directory, timeoutMs)
   else await initializeMysql(binary, directory, timeoutMs)
   return dataDir
 }
 
-async function initializeMariadb(binary: ServerBinary, dataDir: string, timeoutMs: number): Promise<void> {
+async function initializeMariadb(binary: ServerBinary, directory: string, timeoutMs: number): Promise<void> {
+  const dataDir = join(directory, 'data')
   const installDb = await findInstallDb(binary)
   if (installDb === undefined) {
     throw new ServerStartFailedError(
@@ -359,6 +364,7 @@ async function initializeMariadb(binary: ServerBinary, dataDir: string, timeoutM
       '--auth-root-authentication-method=normal', // root@localhost and root@127.0.0.1 with an empty password
       '--skip-test-db',
       '--skip-name-resolve',
+      `--tmpdir=${join(directory, 'tmp')}`, // passed on to the bootstrap server
       ...userArgs(),
       ...innodbArgs(binary),
     ],
@@ -392,6 +398,7 @@ async function initializeMysql(binary: ServerBinary, directory: string, timeoutM
       `--datadir=${dataDir}`,
       `--log-error=${errorLog}`,
       '--skip-log-bin', // no anonymous transactions in a binary log that GTID replicas would later read
+      `--tmpdir=${join(directory, 'tmp')}`,
       ...userArgs(),
       ...innodbArgs(binary),
     ],
@@ -641,7 +648,7 @@ export class PrivateServer implements AsyncDisposable {
     if (this.#destroyed) throw new ServerStartFailedError(this.binary, 'the server was destroyed')
     if (this.isRunning) return
     const { binary, directory, port, options } = this.#setup
-    await mkdir(directory, { recursive: true })
+    await mkdir(join(directory, 'tmp'), { recursive: true })
     this.#process = await launch({
       binary,
       directory,
@@ -705,6 +712,7 @@ export async function startPrivateServer(options: PrivateServerOptions = {}): Pr
   for (let attempt = 1; ; attempt++) {
     const port = resolved.port ?? (await findFreePort())
     const directory = await mkdtemp(join(privateServerRoot(), 'server-'))
+    await mkdir(join(directory, 'tmp'))
     await copyDataDir(template, join(directory, 'data'))
     const server = new PrivateServer({ binary, directory, port, options: resolved })
     try {
