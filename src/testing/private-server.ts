@@ -138,8 +138,15 @@ interface LaunchSpec {
 }
 
 const LOG_TAIL_LINES = 25
-/** Not errors: noise every start writes, and lines from a previous run. */
-const BORING_LOG_LINE = /\[Note\]|^\s*$/
+/** Lines worth quoting from a server's or an initialiser's output. */
+const PROBLEM_LINE = /error|fatal|abort|warning|denied|cannot|can't|unknown|failed/i
+
+/** The last problem lines of `text`, or its last lines when none looks like a problem. */
+function pickLogTail(text: string): string {
+  const lines = text.split('\n').filter((line) => line.trim() !== '')
+  const problems = lines.filter((line) => PROBLEM_LINE.test(line))
+  return (problems.length > 0 ? problems : lines).slice(-LOG_TAIL_LINES).join('\n')
+}
 
 async function sizeOf(path: string): Promise<number> {
   try {
@@ -167,12 +174,9 @@ async function readFrom(path: string, offset: number): Promise<string> {
 
 /** The last interesting lines of a server's error log and standard error written since the given offsets. */
 async function readLogTail(directory: string, offsets: { error: number; stderr: number }): Promise<string> {
-  const text = `${await readFrom(join(directory, 'error.log'), offsets.error)}\n${await readFrom(join(directory, 'stderr.log'), offsets.stderr)}`
-  const lines = text.split('\n')
-  const interesting = lines.filter((line) => !BORING_LOG_LINE.test(line))
-  return (interesting.length > 0 ? interesting : lines.filter((line) => line.trim() !== ''))
-    .slice(-LOG_TAIL_LINES)
-    .join('\n')
+  const errorLog = await readFrom(join(directory, 'error.log'), offsets.error)
+  const standardError = await readFrom(join(directory, 'stderr.log'), offsets.stderr)
+  return pickLogTail(`${errorLog}\n${standardError}`)
 }
 
 /** Connects as root through the server's socket (no TCP, no host-name matching). @internal */
@@ -373,7 +377,7 @@ async function initializeMariadb(binary: ServerBinary, directory: string, timeou
   )
   if (!result.ok) {
     throw new ServerStartFailedError(binary.path, `${installDb} failed to initialise the data directory`, {
-      logTail: result.output.split('\n').slice(-LOG_TAIL_LINES).join('\n'),
+      logTail: pickLogTail(result.output),
       cause: result.error,
     })
   }
@@ -407,7 +411,7 @@ async function initializeMysql(binary: ServerBinary, directory: string, timeoutM
   if (!result.ok) {
     const logTail = await readLogTail(directory, { error: 0, stderr: 0 })
     throw new ServerStartFailedError(binary.path, '`mysqld --initialize-insecure` failed', {
-      logTail: logTail === '' ? result.output : logTail,
+      logTail: logTail === '' ? pickLogTail(result.output) : logTail,
       cause: result.error,
     })
   }
