@@ -98,7 +98,7 @@ export async function createTestDatabase<DB>(
   }
   try {
     if (options.migrations !== undefined) {
-      await migrate(database.db as Kysely<unknown>, { folder: options.migrations })
+      await migrate(database.db, { folder: options.migrations })
     }
     await options.seed?.(database.db)
   } catch (error) {
