@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { type Cipher, createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
+import { type Cipheriv, createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto'
 
 /** Bytes in an AES-256 key. */
 export const AES_256_KEY_BYTES = 32
@@ -115,7 +115,7 @@ export const XAES_VALUES_PER_SUBKEY = 2 ** 20
  * derivation); no raw key bytes are kept.
  */
 export class XaesKeyDeriver {
-  readonly #ecb: Cipher
+  readonly #ecb: Cipheriv
   readonly #k1: Buffer
 
   constructor(key: KeyObject) {
