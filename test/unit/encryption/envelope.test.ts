@@ -80,7 +80,11 @@ describe('envelope round trips', () => {
   })
 
   it('keeps every value fast-check can think of', () => {
-    const json = fc.jsonValue().filter((value) => typeof value === 'object' && value !== null)
+    // JSON has no -0: a JSON value comes back as JSON.parse(JSON.stringify(value)) does.
+    const json = fc
+      .jsonValue()
+      .filter((value) => typeof value === 'object' && value !== null)
+      .map((value) => JSON.parse(JSON.stringify(value)) as unknown)
     const anyValue = fc.oneof(
       fc.string({ unit: 'binary' }),
       fc.double(),
