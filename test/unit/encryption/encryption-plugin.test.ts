@@ -4,6 +4,7 @@ import {
   MysqlAdapter,
   MysqlIntrospector,
   MysqlQueryCompiler,
+  type QueryId,
   type QueryResult,
   sql,
   type UnknownRow,
@@ -77,7 +78,10 @@ function expectUnsupported(run: () => unknown, operation: string | RegExp, colum
 }
 
 /** Compiles the query (running the plugin's transformQuery), then feeds canned rows to transformResult. */
-async function resultOf(query: { compile(): { queryId: never } }, rows: UnknownRow[]): Promise<UnknownRow[]> {
+async function resultOf(
+  query: { compile(): { queryId: QueryId } },
+  rows: UnknownRow[],
+): Promise<UnknownRow[]> {
   const { queryId } = query.compile()
   const frozen = rows.map((row) => Object.freeze({ ...row }))
   const result: QueryResult<UnknownRow> = { rows: frozen }
