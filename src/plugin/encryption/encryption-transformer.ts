@@ -1,4 +1,5 @@
 import {
+  AggregateFunctionNode,
   AliasNode,
   AndNode,
   BinaryOperationNode,
@@ -745,6 +746,21 @@ export class EncryptionTransformer extends OperationNodeTransformer {
       return plan
     }
     if (RawNode.is(node)) return this.#planJsonRaw(node, chain)
+    // json_arrayagg(<json object>) and coalesce(<json>, ...), as written by hand for MariaDB, which cannot
+    // correlate the derived table of Kysely's jsonArrayFrom.
+    if (
+      AggregateFunctionNode.is(node) &&
+      node.func.toLowerCase() === 'json_arrayagg' &&
+      node.aggregated.length === 1
+    ) {
+      const inner = this.#planExpression(node.aggregated[0]!, chain)
+      return inner?.kind === 'json' && !inner.array
+        ? { kind: 'json', array: true, fields: inner.fields }
+        : undefined
+    }
+    if (FunctionNode.is(node) && node.func.toLowerCase() === 'coalesce' && node.arguments.length > 0) {
+      return this.#planExpression(node.arguments[0]!, chain)
+    }
     return undefined
   }
 

@@ -29,3 +29,18 @@ export {
   type ReadKeysFromEnvOptions,
   readKeysFromEnv,
 } from './keyring.js'
+export {
+  type CountRowsOnOldKeysOptions,
+  countRowsOnOldKeys,
+  type OldKeyCount,
+  type RotateEncryptionKeysOptions,
+  type RotationProgress,
+  type RotationResult,
+  rotateEncryptionKeys,
+} from './rotate.js'
+export {
+  type EncryptedColumnReport,
+  type EncryptionSetupResult,
+  type VerifyEncryptionSetupOptions,
+  verifyEncryptionSetup,
+} from './verify-encryption-setup.js'

@@ -308,6 +308,28 @@ describe(`${EncryptionPlugin.name} reads`, () => {
     ])
   })
 
+  it('decrypts the MariaDB form of nested relations: scalar subqueries over json_arrayagg(json_object(...))', async () => {
+    const chip = plugin.encryptValue('pets', 'chip', 'CHIP-1')
+    const query = db.selectFrom('users').select((eb) => [
+      'users.id',
+      eb
+        .selectFrom('pets')
+        .select((inner) =>
+          inner.fn
+            .coalesce(
+              inner.fn.agg<unknown[]>('json_arrayagg', [jsonBuildObject({ c: inner.ref('pets.chip') })]),
+              sql`'[]'`,
+            )
+            .as('list'),
+        )
+        .whereRef('pets.owner_id', '=', 'users.id')
+        .as('pets'),
+    ])
+    expect(await resultOf(query, [{ id: 1, pets: JSON.stringify([{ c: chip }, { c: null }]) }])).toEqual([
+      { id: 1, pets: [{ c: 'CHIP-1' }, { c: null }] },
+    ])
+  })
+
   it('returns new row objects and leaves the driver rows untouched', async () => {
     const rows = [{ id: 1, ssn }]
     const { queryId } = db.selectFrom('users').select(['id', 'ssn']).compile()
