@@ -239,6 +239,19 @@ export function isEnvelope(stored: unknown): boolean {
   return false
 }
 
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * Whether the unused low bits of the last character are zero. Decoders ignore them, so without this check
+ * four spellings of every envelope would decrypt: the stored text would be malleable though the bytes are not.
+ */
+function canonicalEnd(body: string): boolean {
+  const unusedBits = body.length % 4 === 2 ? 4 : body.length % 4 === 3 ? 2 : 0
+  if (unusedBits === 0) return true
+  const value = BASE64URL_ALPHABET.indexOf(body[body.length - 1] ?? 'A')
+  return (value & ((1 << unusedBits) - 1)) === 0
+}
+
 /** Splits a stored value into key id and sealed bytes, checking only its shape. @internal */
 export function parseEnvelope(stored: unknown): ParsedEnvelope {
   const text =
@@ -252,8 +265,9 @@ export function parseEnvelope(stored: unknown): ParsedEnvelope {
   if (separator < 0 || separator - ENVELOPE_PREFIX.length > MAX_KEY_ID_LENGTH) return { failure: 'malformed' }
   const keyId = text.slice(ENVELOPE_PREFIX.length, separator)
   const body = text.slice(separator + 1)
-  if (keyId.length === 0 || body.length % 4 === 1 || !BASE64URL.test(body))
+  if (keyId.length === 0 || body.length % 4 === 1 || !BASE64URL.test(body) || !canonicalEnd(body)) {
     return { failure: 'malformed', keyId }
+  }
   const sealed = Buffer.from(body, 'base64url')
   if (sealed.length < OVERHEAD_BYTES) return { failure: 'malformed', keyId }
   return { keyId, sealed }

@@ -40,7 +40,10 @@ export interface RotationProgress {
   readonly scanned: number
   /** Rows re-encrypted. */
   readonly rotated: number
-  /** Rows changed by someone else between read and write: left alone (a later run picks them up if needed). */
+  /**
+   * Writes that lost their compare-and-set because someone changed the row between read and write: the row is
+   * left as they wrote it, and read again by a later pass if it still holds a value on an old key.
+   */
   readonly skipped: number
 }
 
@@ -79,6 +82,9 @@ function columnsOf(plugin: object, table: string, names: readonly string[] | und
   })
 }
 
+/** How many times rotation restarts from the first row to retry rows changed concurrently. */
+const MAX_PASSES = 5
+
 /** `LIKE` pattern matching envelopes on `keyId`, with `!` as the escape character. */
 function keyPattern(keyId: string): string {
   return `${ENVELOPE_PREFIX}${keyId}:%`.replace(/[!%_]/g, (character) => `!${character}`).replace(/!%$/, '%')
@@ -116,7 +122,8 @@ function blindIndexOf(keys: KeyringState, column: EncryptedColumn, value: Encryp
  * - batches of `batchSize` rows in primary-key order, each re-encrypted in JavaScript and written in one short
  *   transaction;
  * - each row is written with compare-and-set (`where <pk> and <column> = <the ciphertext read>`): a value
- *   changed concurrently is not overwritten (counted as `skipped`);
+ *   changed concurrently is not overwritten (counted as `skipped`) and is retried by another pass over the
+ *   table (up to 5 passes, while rows are skipped);
  * - with the plugin's `readLegacyPlaintext`, plaintext values are encrypted (a migration to encryption), and
  *   blind-index columns are (re)computed for every rotated value.
  *
@@ -156,6 +163,9 @@ export async function rotateEncryptionKeys<DB, TB extends keyof DB & string>(
   const currentKeyId = keys.currentKeyId
   const progress = { table, batches: 0, scanned: 0, rotated: 0, skipped: 0 }
   let after: readonly unknown[] | undefined
+  // A row skipped by compare-and-set may keep other columns on an old key: passes repeat while rows are skipped.
+  let pass = 1
+  let skippedInPass = 0
 
   for (;;) {
     signal?.throwIfAborted()
@@ -175,7 +185,13 @@ export async function rotateEncryptionKeys<DB, TB extends keyof DB & string>(
     for (const name of primaryKey) query = query.orderBy(name)
     const rows = await query.limit(batchSize).execute()
     const last = rows.at(-1)
-    if (last === undefined) break
+    if (last === undefined) {
+      if (skippedInPass === 0 || pass >= MAX_PASSES) break
+      pass++
+      skippedInPass = 0
+      after = undefined
+      continue
+    }
 
     // Decrypt and re-encrypt before the transaction: it then holds its row locks only for the writes.
     const writes = rows.map((row) => {
@@ -220,9 +236,9 @@ export async function rotateEncryptionKeys<DB, TB extends keyof DB & string>(
     progress.scanned += rows.length
     progress.rotated += counts.rotated
     progress.skipped += counts.skipped
+    skippedInPass += counts.skipped
     after = primaryKey.map((name) => last[name])
     await onProgress?.({ ...progress })
-    if (rows.length < batchSize) break
   }
   return { ...progress, currentKeyId }
 }

@@ -201,6 +201,19 @@ describe('envelope failures', () => {
     expectDecryptionError('kt2:k1:abc', 'not-ciphertext')
   })
 
+  it('accepts exactly one spelling of each envelope (no trailing bits that decoders ignore)', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    let checked = 0
+    for (let i = 0; i < 30; i++) {
+      const value = sealValue(keys, ssn, 'x'.repeat(i))
+      if ((value.length - 'kt1:k1:'.length) % 4 === 0) continue
+      const last = alphabet.indexOf(value.at(-1) ?? 'A')
+      expectDecryptionError(`${value.slice(0, -1)}${alphabet[last ^ 1]}`, 'malformed', 'k1')
+      checked++
+    }
+    expect(checked).toBeGreaterThan(10)
+  })
+
   it('rejects a damaged encoding', () => {
     expectDecryptionError(`${stored.slice(0, -4)}+/==`, 'malformed', 'k1')
     expectDecryptionError(`kt1:${'x'.repeat(40)}:AAAA`, 'malformed')
