@@ -229,7 +229,7 @@ export function sealValue(keys: KeyringState, context: ColumnContext, value: unk
 
 /** The parts of a stored envelope, or why it is not one. @internal */
 export type ParsedEnvelope =
-  | { readonly keyId: string; readonly sealed: Buffer }
+  | { readonly keyId: string; readonly sealed: Buffer; readonly prefixText: string }
   | { readonly failure: DecryptionFailureReason; readonly keyId?: string }
 
 /** Whether a stored value is text (or bytes) starting with the envelope prefix. @internal */
@@ -270,14 +270,14 @@ export function parseEnvelope(stored: unknown): ParsedEnvelope {
   }
   const sealed = Buffer.from(body, 'base64url')
   if (sealed.length < OVERHEAD_BYTES) return { failure: 'malformed', keyId }
-  return { keyId, sealed }
+  return { keyId, sealed, prefixText: body.slice(0, 16) }
 }
 
 function openEnvelope(keys: KeyringState, context: ColumnContext, stored: unknown): [Buffer, string] {
   const parsed = parseEnvelope(stored)
   if ('failure' in parsed)
     throw new DecryptionError(context.table, context.column, parsed.failure, parsed.keyId)
-  const payload = keys.open(parsed.keyId, parsed.sealed, context.aad)
+  const payload = keys.open(parsed.keyId, parsed.sealed, context.aad, parsed.prefixText)
   if (payload === 'unknown-key') {
     throw new DecryptionError(context.table, context.column, 'unknown-key', parsed.keyId)
   }

@@ -121,6 +121,8 @@ class KeyEntry {
   readonly #deriver: XaesKeyDeriver
   readonly #readCache = new Map<string, KeyObject>()
   #writePrefix: Buffer | undefined
+  /** The write prefix as base64url text: 12 bytes are exactly the first 16 characters of an envelope body. */
+  #writePrefixText: string | undefined
   #writeSubkey: KeyObject | undefined
   #writesLeft = 0
 
@@ -133,6 +135,7 @@ class KeyEntry {
   nextWrite(nonce: Buffer): KeyObject {
     if (this.#writesLeft === 0 || this.#writeSubkey === undefined || this.#writePrefix === undefined) {
       this.#writePrefix = randomBytes(12)
+      this.#writePrefixText = this.#writePrefix.toString('base64url')
       this.#writeSubkey = this.#deriver.derive(this.#writePrefix)
       this.#writesLeft = XAES_VALUES_PER_SUBKEY
     }
@@ -142,10 +145,12 @@ class KeyEntry {
     return this.#writeSubkey
   }
 
-  /** The subkey for a stored nonce's first 12 bytes, from a bounded cache. */
-  subkeyFor(prefix: Buffer): KeyObject {
-    if (this.#writePrefix?.equals(prefix) && this.#writeSubkey !== undefined) return this.#writeSubkey
-    const cacheKey = prefix.toString('latin1')
+  /**
+   * The subkey for a stored nonce's first 12 bytes (`prefix`, also given as its base64url text, the cache
+   * key), from a bounded cache.
+   */
+  subkeyFor(prefix: Buffer, cacheKey: string): KeyObject {
+    if (cacheKey === this.#writePrefixText && this.#writeSubkey !== undefined) return this.#writeSubkey
     let subkey = this.#readCache.get(cacheKey)
     if (subkey === undefined) {
       subkey = this.#deriver.derive(prefix)
@@ -210,11 +215,20 @@ export class KeyringState {
     return { keyId: this.#current.id, sealed }
   }
 
-  /** Decrypts `nonce ‖ ciphertext ‖ tag`; `undefined` when authentication fails. */
-  open(keyId: string, sealed: Buffer, aad: Uint8Array): Buffer | undefined | 'unknown-key' {
+  /**
+   * Decrypts `nonce ‖ ciphertext ‖ tag`; `undefined` when authentication fails. `prefixText` is the base64url
+   * text of the nonce's first 12 bytes (computed when omitted).
+   */
+  open(
+    keyId: string,
+    sealed: Buffer,
+    aad: Uint8Array,
+    prefixText?: string,
+  ): Buffer | undefined | 'unknown-key' {
     const entry = this.#entries.get(keyId)
     if (entry === undefined) return 'unknown-key'
-    const subkey = entry.subkeyFor(sealed.subarray(0, 12))
+    const prefix = sealed.subarray(0, 12)
+    const subkey = entry.subkeyFor(prefix, prefixText ?? prefix.toString('base64url'))
     return aesGcmDecrypt(
       subkey,
       sealed.subarray(12, XAES_NONCE_BYTES),
