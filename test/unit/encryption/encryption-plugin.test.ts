@@ -330,6 +330,13 @@ describe(`${EncryptionPlugin.name} reads`, () => {
     ])
   })
 
+  it('decrypts RETURNING lists (for dialects that return them)', async () => {
+    const query = db.insertInto('users').values({ id: 1, name: 'a', ssn: 'x' }).returning(['id', 'ssn'])
+    expect(await resultOf(query, [{ id: 1, ssn }])).toEqual([{ id: 1, ssn: '123-45-6789' }])
+    const deleted = db.deleteFrom('users as u').where('u.id', '=', 1).returning(['u.ssn as s'])
+    expect(await resultOf(deleted, [{ s: ssn }])).toEqual([{ s: '123-45-6789' }])
+  })
+
   it('returns new row objects and leaves the driver rows untouched', async () => {
     const rows = [{ id: 1, ssn }]
     const { queryId } = db.selectFrom('users').select(['id', 'ssn']).compile()
