@@ -8,6 +8,14 @@ import { createErrorGuard, ToolkitError } from './toolkit-error.js'
  * - `unknown-key`: the envelope names a key id the keyring does not hold.
  * - `authentication-failed`: AES-GCM rejected the value: a changed bit, a cut value, or a value copied
  *   from another table or column.
+ *
+ * @example
+ * ```ts
+ * import { DECRYPTION_FAILURE_REASONS, type DecryptionFailureReason } from 'kysely-toolkit/encryption'
+ *
+ * const isReason = (value: string): value is DecryptionFailureReason =>
+ *   (DECRYPTION_FAILURE_REASONS as readonly string[]).includes(value)
+ * ```
  */
 export const DECRYPTION_FAILURE_REASONS = [
   'not-ciphertext',

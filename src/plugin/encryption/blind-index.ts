@@ -12,7 +12,16 @@
  */
 import { createHmac, type KeyObject } from 'node:crypto'
 
-/** The most bits an index value can have: it is stored as an `INT UNSIGNED`. */
+/**
+ * The most bits an index value can have: it is stored as an `INT UNSIGNED`.
+ *
+ * @example
+ * ```ts
+ * import { chooseBlindIndexBits, MAX_BLIND_INDEX_BITS } from 'kysely-toolkit/encryption'
+ *
+ * chooseBlindIndexBits(2 ** 40) === MAX_BLIND_INDEX_BITS // true: 32
+ * ```
+ */
 export const MAX_BLIND_INDEX_BITS = 32
 
 /** Options for {@link chooseBlindIndexBits}. */

@@ -24,7 +24,17 @@ import { UnsupportedEncryptedOperationError } from '../../error/unsupported-encr
 import { GCM_TAG_BYTES, XAES_NONCE_BYTES } from './aes-gcm.js'
 import { type KeyringState, MAX_KEY_ID_LENGTH } from './keyring.js'
 
-/** The envelope's version prefix. Every stored value starts with it. */
+/**
+ * The envelope's version prefix. Every stored value starts with it.
+ *
+ * @example
+ * ```ts
+ * import { ENVELOPE_PREFIX } from 'kysely-toolkit/encryption'
+ *
+ * // Rows a plugin-less writer filled with plaintext:
+ * await db.withoutPlugins().selectFrom('users').select('id').where('ssn', 'not like', `${ENVELOPE_PREFIX}%`).execute()
+ * ```
+ */
 export const ENVELOPE_PREFIX = 'kt1:'
 
 /** A JSON value as the envelope stores it (`JSON.stringify` / `JSON.parse`). */
@@ -39,6 +49,13 @@ export type JsonValue =
 /**
  * A value the plugin can encrypt. It decrypts to the same type, except that a `Uint8Array` comes back as a
  * `Buffer` (a `Uint8Array` subclass), as mysql2 returns binary columns.
+ *
+ * @example
+ * ```ts
+ * import type { EncryptableValue } from 'kysely-toolkit/encryption'
+ *
+ * const values: EncryptableValue[] = ['', 42, 10n ** 30n, true, new Date(), Buffer.from([1]), { a: [1, 'b'] }]
+ * ```
  */
 export type EncryptableValue =
   | string

@@ -24,7 +24,16 @@ import {
   XaesKeyDeriver,
 } from './aes-gcm.js'
 
-/** The longest key id allowed. Key ids are stored in every envelope, so keep them short. */
+/**
+ * The longest key id allowed. Key ids are stored in every envelope, so keep them short.
+ *
+ * @example
+ * ```ts
+ * import { encryptedColumnLength, MAX_KEY_ID_LENGTH } from 'kysely-toolkit/encryption'
+ *
+ * encryptedColumnLength(11, { keyIdLength: MAX_KEY_ID_LENGTH }) // 107: room for any key id
+ * ```
+ */
 export const MAX_KEY_ID_LENGTH = 32
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/
 const BASE64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2})$/
