@@ -9,6 +9,7 @@ export const TOOLKIT_ERROR_CODES = [
   'MIGRATION_FAILED',
   'NO_TEST_SERVER',
   'SERVER_START_FAILED',
+  'DATABASE_UNREACHABLE',
 ] as const
 
 /** A code from {@link TOOLKIT_ERROR_CODES}. */
