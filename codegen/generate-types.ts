@@ -94,7 +94,11 @@ export async function generateTypes(mapped: MappedSchema, options: GenerateTypes
     return id(types.select)
   }
   const columnNode = (column: ColumnMetadata, value: ValueType): ExpressionNode => {
-    let node = baseNode(value)
+    // GeneratedAlways<S> is ColumnType<S, never, never>: S must be the plain select type, not a ColumnType alias.
+    let node =
+      column.insert === 'never' && tsTypesOf(value).alias !== undefined
+        ? id(tsTypesOf(value).select)
+        : baseNode(value)
     if (column.nullable) {
       node = new UnionExpressionNode([
         ...(node instanceof UnionExpressionNode ? node.args : [node]),
