@@ -21,7 +21,7 @@ export interface GenerateCodeOptions {
   readonly camelCase?: boolean
   /** The `types` the database reads values with. Defaults as in `TypeCastOptions`. */
   readonly types?: TypeCastOptions
-  /** Keeps a table when this returns `true` (SQL name). Defaults to every table. */
+  /** Keeps a table when this returns `true` (SQL name). Defaults to every table but Kysely's migration tables. */
   readonly filter?: (tableName: string) => boolean
   /** How the zod module imports the types module. Defaults to `'./db.js'`. */
   readonly typesImport?: string
@@ -61,7 +61,8 @@ export async function generateCode(
   const types = { ...TYPE_CAST_DEFAULTS, ...options.types }
   const camelCase = options.camelCase ?? false
   const warnings: string[] = []
-  const schema = await introspectSchema(db, options.filter === undefined ? {} : { filter: options.filter })
+  const filter = options.filter ?? createTableFilter(resolveCodegenConfig({}))
+  const schema = await introspectSchema(db, { filter })
   const mapped = buildSchemaMetadata(schema, {
     camelCase,
     types,

@@ -4,11 +4,11 @@ import type { z } from 'zod'
 import type { DB as ExampleDB } from '../../example/generated/db.js'
 import type { metadata as exampleMetadata } from '../../example/generated/metadata.js'
 import type * as exampleZod from '../../example/generated/zod.js'
-import type { DB } from '../fixtures/every-type/generated/db.js'
-import type { ColumnName, metadata } from '../fixtures/every-type/generated/metadata.js'
-import type * as everyZod from '../fixtures/every-type/generated/zod.js'
-import type { DB as CamelDB, JsonValue } from '../fixtures/every-type/generated-camel/db.js'
-import type * as camelZod from '../fixtures/every-type/generated-camel/zod.js'
+import type { DB as CamelDB, JsonValue } from '../fixtures/every-type/generated/camel/db.js'
+import type * as camelZod from '../fixtures/every-type/generated/camel/zod.js'
+import type { DB } from '../fixtures/every-type/generated/default/db.js'
+import type { ColumnName, metadata } from '../fixtures/every-type/generated/default/metadata.js'
+import type * as everyZod from '../fixtures/every-type/generated/default/zod.js'
 
 /** Kysely's Insertable is an intersection of two mapped types; flattened, it is the same object type zod infers. */
 type Flat<T> = { [K in keyof T]: T[K] }
