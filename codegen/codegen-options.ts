@@ -73,9 +73,10 @@ export interface CodegenConfig {
 export type ResolvedCodegenConfig = z.output<typeof CodegenConfigSchema>
 
 /**
- * Validates the `codegen` section and applies the defaults.
+ * Validates the `codegen` section and applies the defaults. `section` names it in messages (for a config file,
+ * `'codegen'`, so a wrong field reads `codegen.camelCase must be true or false (got "yes")`).
  *
- * @throws {InvalidOptionsError} naming each wrong field, e.g. `camelCase must be true or false (got "yes")`.
+ * @throws {InvalidOptionsError} naming each wrong field.
  *
  * @example
  * ```ts
@@ -86,8 +87,11 @@ export type ResolvedCodegenConfig = z.output<typeof CodegenConfigSchema>
 export function resolveCodegenConfig(
   config: unknown = {},
   subject = 'codegen options',
+  section?: string,
 ): ResolvedCodegenConfig {
-  return parseOptions(CodegenConfigSchema, config ?? {}, subject)
+  if (section === undefined) return parseOptions(CodegenConfigSchema, config ?? {}, subject)
+  const wrapped = z.strictObject({ [section]: CodegenConfigSchema })
+  return parseOptions(wrapped, { [section]: config ?? {} }, subject)[section] as ResolvedCodegenConfig
 }
 
 /**

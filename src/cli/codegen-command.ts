@@ -44,8 +44,8 @@ DB_USER, DB_PASSWORD, DB_NAME.`,
     })
     const { config, path, resolvePath } = await loadConfig(io.cwd, values.config)
     const { resolveCodegenConfig, runCodegen } = await import('../../codegen/index.js')
-    const subject = path === undefined ? 'codegen options' : `codegen section of ${path}`
-    const codegen = resolveCodegenConfig(config.codegen ?? {}, subject)
+    const subject = path === undefined ? 'codegen options' : `config file ${path}`
+    const codegen = resolveCodegenConfig(config.codegen ?? {}, subject, 'codegen')
     const overrides = {
       ...codegen,
       ...(values['out-dir'] === undefined ? {} : { outDir: resolve(io.cwd, values['out-dir']) }),
