@@ -165,7 +165,10 @@ function insertSource(value: ValueType): string {
   }
 }
 
-/** Helpers the generated module defines once; each names what it expects in its message. */
+/**
+ * Helpers the generated module defines once; each names what it expects in its message. Refinements also run when
+ * an earlier check of the same schema failed, so each one guards its own input.
+ */
 const HELPERS = `const integer = (min: number, max: number) =>
   z
     .number()
@@ -179,7 +182,9 @@ const bigintText = (min: bigint, max: bigint) =>
   z
     .string()
     .regex(/^-?\\d+$/, { error: "must be a whole number written in digits" })
-    .refine((value) => inBigintRange(BigInt(value), min, max), { error: \`must be from \${min} to \${max}\` });
+    .refine((value) => /^-?\\d+$/.test(value) && inBigintRange(BigInt(value), min, max), {
+      error: \`must be from \${min} to \${max}\`,
+    });
 
 const bigintValue = (min: bigint, max: bigint) =>
   z.bigint().refine((value) => inBigintRange(value, min, max), { error: \`must be from \${min} to \${max}\` });

@@ -18,7 +18,9 @@ const bigintText = (min: bigint, max: bigint) =>
   z
     .string()
     .regex(/^-?\d+$/, { error: "must be a whole number written in digits" })
-    .refine((value) => inBigintRange(BigInt(value), min, max), { error: `must be from ${min} to ${max}` });
+    .refine((value) => /^-?\d+$/.test(value) && inBigintRange(BigInt(value), min, max), {
+      error: `must be from ${min} to ${max}`,
+    });
 
 const bigintValue = (min: bigint, max: bigint) =>
   z.bigint().refine((value) => inBigintRange(value, min, max), { error: `must be from ${min} to ${max}` });
