@@ -127,7 +127,7 @@ export function insertModeOf(column: IntrospectedColumn): ColumnInsertMode {
  *
  * @example
  * ```ts
- * await writeFile('src/generated/metadata.ts', serializeMetadataModule(metadata))
+ * await writeFile('src/generated/metadata.ts', serializeMetadataModule(metadata, '// generated\n'))
  * ```
  */
 export function serializeMetadataModule(metadata: SchemaMetadata, header: string): string {
