@@ -19,6 +19,7 @@ export default defineConfig({
         items: [
           { text: 'Getting started', link: '/getting-started' },
           { text: 'Connections and the pool', link: '/connections' },
+          { text: 'Codegen and type mapping', link: '/codegen' },
           { text: 'Testing with a real database', link: '/testing' },
           { text: 'Column encryption', link: '/encryption' },
         ],
