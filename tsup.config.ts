@@ -9,6 +9,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
+      'prometheus/index': 'src/prometheus/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
