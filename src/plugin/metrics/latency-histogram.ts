@@ -72,9 +72,11 @@ export class LatencyHistogram {
     return this.#max
   }
 
-  /** The duration at quantile `q` (0 to 1), nearest rank; 0 when nothing was recorded. */
+  /** The duration at quantile `q` (0 to 1), nearest rank; exact at 0 and 1; 0 when nothing was recorded. */
   percentile(q: number): number {
     if (this.#count === 0) return 0
+    if (q >= 1) return this.#max
+    if (q <= 0) return this.#min
     const rank = Math.max(1, Math.ceil(q * this.#count))
     let seen = 0
     for (let index = 0; index < BUCKETS; index++) {
