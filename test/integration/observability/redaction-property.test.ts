@@ -57,7 +57,23 @@ afterAll(async () => {
   await test?.destroy()
 })
 
-const CHARACTERS = [...'abcdefghijklmnopqrstuvwxyzABCDEFXYZ0123456789', "'", '"', '\\', '%', '_', '?', ' ', 'é', 'ß', '🐬', '`', ',', '(', ')']
+const CHARACTERS = [
+  ...'abcdefghijklmnopqrstuvwxyzABCDEFXYZ0123456789',
+  "'",
+  '"',
+  '\\',
+  '%',
+  '_',
+  '?',
+  ' ',
+  'é',
+  'ß',
+  '🐬',
+  '`',
+  ',',
+  '(',
+  ')',
+]
 const secret = fc
   .string({ unit: fc.constantFrom(...CHARACTERS), minLength: 8, maxLength: 60 })
   .filter((value) => value.replace(/[\s'"\\%_?`,()]/g, '').length >= 6)
@@ -65,11 +81,31 @@ const secret = fc
 /** A MySQL string literal for raw SQL written by hand. */
 const literal = (value: string) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
 
-async function runQueries(db: Kysely<SecretsDB>, token: string, ssn: string, password: string): Promise<void> {
-  await db.insertInto('obs_secrets').values({ api_token: token, ssn, password_hash: password, note: 'plain' }).execute()
-  await db.updateTable('obs_secrets').set({ ssn: `${ssn}2`, note: 'updated' }).where('api_token', '=', token).execute()
-  await db.selectFrom('obs_secrets').select('id').where('ssn', 'in', [`${ssn}2`, 'other']).execute()
-  await db.selectFrom('obs_secrets').select('id').where('ssn', '=', sql.lit(`${ssn}2`)).execute()
+async function runQueries(
+  db: Kysely<SecretsDB>,
+  token: string,
+  ssn: string,
+  password: string,
+): Promise<void> {
+  await db
+    .insertInto('obs_secrets')
+    .values({ api_token: token, ssn, password_hash: password, note: 'plain' })
+    .execute()
+  await db
+    .updateTable('obs_secrets')
+    .set({ ssn: `${ssn}2`, note: 'updated' })
+    .where('api_token', '=', token)
+    .execute()
+  await db
+    .selectFrom('obs_secrets')
+    .select('id')
+    .where('ssn', 'in', [`${ssn}2`, 'other'])
+    .execute()
+  await db
+    .selectFrom('obs_secrets')
+    .select('id')
+    .where('ssn', '=', sql.lit(`${ssn}2`))
+    .execute()
   await sql`select id from obs_secrets where password_hash = ${password}`.execute(db)
   await sql.raw(`select id from obs_secrets where api_token = ${literal(token)}`).execute(db)
   await db
@@ -95,7 +131,12 @@ describe('redaction property', () => {
         await new Promise((resolve) => setImmediate(resolve))
         expect(records).toHaveLength(8)
         expect(lines).toHaveLength(8)
-        const output = [...lines, ...records, JSON.stringify(metrics.snapshot()), formatPrometheus(metrics.collect())]
+        const output = [
+          ...lines,
+          ...records,
+          JSON.stringify(metrics.snapshot()),
+          formatPrometheus(metrics.collect()),
+        ]
         for (const value of [token, ssn, `${ssn}2`, password]) {
           const escaped = JSON.stringify(value).slice(1, -1)
           for (const line of output) {
