@@ -69,3 +69,11 @@ export {
   type SlowQuery,
 } from './plugin/metrics/query-metrics.js'
 export { isQueryKind, QUERY_KINDS, type QueryKind } from './plugin/query-info/query-kind.js'
+export {
+  createQueryTracing,
+  type QuerySpan,
+  type QueryTracer,
+  type QueryTracing,
+  type QueryTracingOptions,
+  type SpanAttributeValue,
+} from './plugin/tracing/query-tracing.js'

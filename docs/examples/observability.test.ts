@@ -1,6 +1,8 @@
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, inject, it } from 'vitest'
 import { logQueriesToConsole, logQueriesWithPino } from './query-logging.js'
 import { countRetries, registerInPromClient, serveQueryMetrics } from './query-metrics.js'
+import { traceQueries } from './query-tracing.js'
 
 const databaseUrl = inject('databaseUrl')
 
@@ -64,5 +66,20 @@ describe('docs/examples: query metrics', () => {
       { reason: 'ER_LOCK_DEADLOCK', count: 1 },
       { reason: 'serialization failure', count: 1 },
     ])
+  })
+})
+
+describe('docs/examples: query tracing', () => {
+  it('makes a client span per query', async () => {
+    const exporter = new InMemorySpanExporter()
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
+    await traceQueries(databaseUrl, provider.getTracer('kysely'))
+    const [span] = exporter.getFinishedSpans()
+    expect(span?.name).toBe('SELECT orders')
+    expect(span?.attributes).toMatchObject({
+      'db.system.name': 'mysql',
+      'db.namespace': 'shop',
+      'db.query.text': 'select `id` from `orders` where `status` = ?',
+    })
   })
 })
