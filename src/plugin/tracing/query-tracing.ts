@@ -7,10 +7,25 @@ import { describeError } from '../query-info/error-details.js'
 import { describeQuery } from '../query-info/query-kind.js'
 import { collapseSql } from '../query-info/sql-text.js'
 
-/** The attribute values a span accepts. */
+/**
+ * The attribute values a span accepts.
+ *
+ * @example
+ * ```ts
+ * const attributes: Record<string, SpanAttributeValue> = { 'db.namespace': 'shop', 'server.port': 3306 }
+ * ```
+ */
 export type SpanAttributeValue = string | number | boolean
 
-/** The slice of an OpenTelemetry `Span` the tracing hook uses (`@opentelemetry/api`'s `Span` fits). */
+/**
+ * The slice of an OpenTelemetry `Span` the tracing hook uses (`@opentelemetry/api`'s `Span` fits).
+ *
+ * @example
+ * ```ts
+ * const span: QuerySpan = trace.getTracer('kysely').startSpan('SELECT users')
+ * span.end()
+ * ```
+ */
 export interface QuerySpan {
   setStatus(status: { code: number; message?: string }): unknown
   end(endTime?: number): void
@@ -19,6 +34,13 @@ export interface QuerySpan {
 /**
  * The slice of an OpenTelemetry `Tracer` the tracing hook uses: `trace.getTracer('kysely')` of
  * `@opentelemetry/api` fits as it is. Described here so the toolkit does not import the API itself.
+ *
+ * @example
+ * ```ts
+ * import { trace } from '@opentelemetry/api'
+ *
+ * const tracer: QueryTracer = trace.getTracer('kysely')
+ * ```
  */
 export interface QueryTracer {
   startSpan(
@@ -61,7 +83,15 @@ export interface QueryTracingOptions {
   readonly redact?: RedactionOptions | undefined
 }
 
-/** A tracing hook: pass `log` to Kysely's `log` option (combine with `combineLogs`). */
+/**
+ * A tracing hook: pass `log` to Kysely's `log` option (combine with `combineLogs`).
+ *
+ * @example
+ * ```ts
+ * const tracing: QueryTracing = createQueryTracing({ tracer: trace.getTracer('kysely') })
+ * const db = new Kysely<DB>({ dialect, log: tracing.log })
+ * ```
+ */
 export interface QueryTracing {
   /** Kysely's `log` hook; never throws. */
   readonly log: (event: LogEvent) => void
