@@ -13,6 +13,7 @@ const PACKAGE_ALIASES = [
   { find: /^kysely-toolkit\/migration$/, replacement: source('./src/migration/index.ts') },
   { find: /^kysely-toolkit\/encryption$/, replacement: source('./src/plugin/encryption/index.ts') },
   { find: /^kysely-toolkit\/codegen$/, replacement: source('./codegen/index.ts') },
+  { find: /^kysely-toolkit\/prometheus$/, replacement: source('./src/prometheus/index.ts') },
 ]
 
 /**

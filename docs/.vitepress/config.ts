@@ -21,6 +21,8 @@ export default defineConfig({
           { text: 'Connections and the pool', link: '/connections' },
           { text: 'Codegen and type mapping', link: '/codegen' },
           { text: 'Testing with a real database', link: '/testing' },
+          { text: 'Query logging', link: '/logging' },
+          { text: 'Metrics', link: '/metrics' },
           { text: 'Column encryption', link: '/encryption' },
         ],
       },
