@@ -120,6 +120,8 @@ export function createReplicatedDatabase<DB>(options: ReplicatedDatabaseOptions)
   )
   const servers = [primary, ...replicas]
   const monitor = new ReplicaMonitor(replicas, resolved.replication)
+  // At once rather than at the first query: with maxLagSeconds, replicas take reads only once their lag is known.
+  monitor.start()
   const db = new Kysely<DB>({
     dialect: new ReplicatedDialect({
       primary,
