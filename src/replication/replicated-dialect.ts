@@ -10,7 +10,6 @@ import {
   type Kysely,
   MysqlAdapter,
   MysqlIntrospector,
-  MysqlQueryCompiler,
   type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
@@ -21,7 +20,8 @@ import type { ReplicaMonitor } from './replica-monitor.js'
 import type { ResolvedReplicationOptions } from './replicated-database-options.js'
 import type { ReplicatedServer } from './replicated-server.js'
 import { routeHintOf } from './route-hint-plugin.js'
-import { classifyStatement, decideRoute, type RouteReason, startsReadYourWrites } from './routing.js'
+import { decideRoute, type RouteReason, startsReadYourWrites } from './routing.js'
+import { RoutingQueryCompiler, statementKindOf } from './routing-query-compiler.js'
 
 /** @internal */
 export interface ReplicatedDialectConfig {
@@ -35,7 +35,8 @@ export interface ReplicatedDialectConfig {
 
 /**
  * A MySQL/MariaDB Kysely dialect over a primary and its replicas: the same SQL, adapter and introspector as
- * Kysely's `MysqlDialect`, with a driver that routes each statement (see `routing.ts`).
+ * Kysely's `MysqlDialect`, with a driver that routes each statement (see `routing.ts`) and a compiler that notes
+ * which SELECTs need the primary as it compiles them.
  *
  * @internal Made by `createReplicatedDatabase`.
  */
@@ -51,7 +52,7 @@ export class ReplicatedDialect implements Dialect {
   }
 
   createQueryCompiler(): QueryCompiler {
-    return new MysqlQueryCompiler()
+    return new RoutingQueryCompiler()
   }
 
   createAdapter(): DialectAdapter {
@@ -265,7 +266,7 @@ class RoutedConnection implements DatabaseConnection {
   }
 
   #route(compiledQuery: CompiledQuery): RouteReason {
-    const kind = classifyStatement(compiledQuery.query, compiledQuery.sql)
+    const kind = statementKindOf(compiledQuery)
     const scope = currentScope()
     let sinceLastWriteMs: number | undefined
     if (scope !== undefined) {

@@ -24,10 +24,15 @@ const RouteHintPluginOptionsSchema = z.strictObject({
  * The hints, keyed by the node the plugin returned. Shared through `globalThis` so that a hint set by the ESM
  * build of the toolkit is seen by the CJS build's driver (and the other way round).
  */
+interface HintRegistry {
+  readonly map: WeakMap<RootOperationNode, RouteTarget>
+  /** Whether any hint was ever set: until then the driver skips the lookup. */
+  used: boolean
+}
 const HINTS_KEY = Symbol.for('kysely-toolkit.route-hints')
 const shared = globalThis as Record<symbol, unknown>
-shared[HINTS_KEY] ??= new WeakMap<RootOperationNode, RouteTarget>()
-const HINTS = shared[HINTS_KEY] as WeakMap<RootOperationNode, RouteTarget>
+shared[HINTS_KEY] ??= { map: new WeakMap(), used: false } satisfies HintRegistry
+const HINTS = shared[HINTS_KEY] as HintRegistry
 
 /**
  * Marks the queries made through it for the primary or for a replica, overriding the routing of a replicated
@@ -65,7 +70,8 @@ export class RouteHintPlugin implements KyselyPlugin {
   /** Returns a copy of the node, remembered with the hint (the original may be run elsewhere without it). */
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     const marked = Object.freeze({ ...args.node })
-    HINTS.set(marked, this.#target)
+    HINTS.map.set(marked, this.#target)
+    HINTS.used = true
     return marked
   }
 
@@ -120,5 +126,5 @@ export function routeToReplica<E extends WithPlugin<E>>(db: E): E {
  * @internal
  */
 export function routeHintOf(node: RootOperationNode): RouteTarget | undefined {
-  return HINTS.get(node)
+  return HINTS.used ? HINTS.map.get(node) : undefined
 }

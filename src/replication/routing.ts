@@ -172,9 +172,7 @@ export function classifyStatement(query: RootOperationNode, sql: string): Statem
   switch (query.kind) {
     case 'SelectQueryNode': {
       if (query.endModifiers !== undefined && hasLockingModifier(query.endModifiers)) return 'locking-read'
-      const match = PRIMARY_ONLY_SQL.exec(sql)
-      if (match === null) return 'read'
-      return match[1] === undefined ? 'session-read' : 'locking-read'
+      return primaryOnlyKindOf(sql) ?? 'read'
     }
     case 'InsertQueryNode':
     case 'UpdateQueryNode':
@@ -188,9 +186,26 @@ export function classifyStatement(query: RootOperationNode, sql: string): Statem
   }
 }
 
-function hasLockingModifier(modifiers: ReadonlyArray<SelectModifierNode>): boolean {
+/**
+ * Whether SQL text inside a SELECT makes it a locking or a session read; `undefined` when it makes it neither.
+ *
+ * @internal
+ */
+export function primaryOnlyKindOf(sql: string): 'locking-read' | 'session-read' | undefined {
+  const match = PRIMARY_ONLY_SQL.exec(sql)
+  if (match === null) return undefined
+  return match[1] === undefined ? 'session-read' : 'locking-read'
+}
+
+/** @internal */
+export function isLockingModifier(modifier: string | undefined): boolean {
+  return modifier !== undefined && LOCKING_MODIFIERS.has(modifier)
+}
+
+/** @internal */
+export function hasLockingModifier(modifiers: ReadonlyArray<SelectModifierNode>): boolean {
   for (const modifier of modifiers) {
-    if (modifier.modifier !== undefined && LOCKING_MODIFIERS.has(modifier.modifier)) return true
+    if (isLockingModifier(modifier.modifier)) return true
   }
   return false
 }

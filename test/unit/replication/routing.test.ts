@@ -5,7 +5,6 @@ import {
   Kysely,
   MysqlAdapter,
   MysqlIntrospector,
-  MysqlQueryCompiler,
   sql,
 } from 'kysely'
 import { describe, expect, it } from 'vitest'
@@ -24,19 +23,24 @@ import {
   targetOf,
 } from '../../../src/index.js'
 import { routeHintOf } from '../../../src/replication/route-hint-plugin.js'
+import { RoutingQueryCompiler, statementKindOf } from '../../../src/replication/routing-query-compiler.js'
 
 const db = new Kysely<DB>({
   dialect: {
     createAdapter: () => new MysqlAdapter(),
     createDriver: () => new DummyDriver(),
     createIntrospector: (kysely) => new MysqlIntrospector(kysely),
-    createQueryCompiler: () => new MysqlQueryCompiler(),
+    // The replicated dialect's compiler: Kysely's MySQL SQL, noting which SELECTs need the primary.
+    createQueryCompiler: () => new RoutingQueryCompiler(),
   },
 })
 
+/** The kind from the SQL text and from what the compiler noted, which must agree. */
 function kindOf(query: Compilable): StatementKind {
   const compiled = query.compile()
-  return classifyStatement(compiled.query, compiled.sql)
+  const kind = classifyStatement(compiled.query, compiled.sql)
+  expect(statementKindOf(compiled), compiled.sql).toBe(kind)
+  return kind
 }
 
 describe(classifyStatement.name, () => {
@@ -115,6 +119,14 @@ describe(classifyStatement.name, () => {
     ['a user variable', db.selectNoFrom(sql<string>`@last_id`.as('id'))],
   ])('%s is a session read', (_, query) => {
     expect(kindOf(query)).toBe('session-read')
+  })
+
+  it('classifies a SELECT compiled by another Kysely by its root node only', () => {
+    const compiled = db.selectNoFrom(sql<string>`last_insert_id()`.as('id')).compile()
+    const elsewhere = { ...compiled }
+    expect(statementKindOf(elsewhere)).toBe('read')
+    const locking = { ...db.selectFrom('accounts').selectAll().forUpdate().compile() }
+    expect(statementKindOf(locking)).toBe('locking-read')
   })
 
   it('treats system variables (@@name) as plain reads', () => {
