@@ -4,8 +4,10 @@
  * The same server is used twice: once through a plain `createDatabase`, once through `createReplicatedDatabase`
  * with that server as both the primary and the only replica, so reads go through the routing driver to a pool of
  * their own. Both run the same point SELECT with 16 queries in flight; runs alternate (plain, routed, plain, ...)
- * so drift on a shared machine hits both alike. Prints ops/s per run, the medians and their ratio, and the
- * routing work alone without I/O (the routing compiler and the per-query decision) in nanoseconds per query.
+ * so drift on a shared machine hits both alike. Prints per run the ops/s and this process's CPU time per query
+ * (user + system: the client-side cost, which other load on the machine barely moves, unlike ops/s), their
+ * ratios, and the routing work alone without I/O (the routing compiler and the per-query decision) in CPU
+ * nanoseconds per query.
  *
  *   npx jiti bench/replication.ts
  *
@@ -58,7 +60,12 @@ try {
     pool,
   })
 
-  const run = async (db: Kysely<BenchDB>, durationMs: number): Promise<number> => {
+  interface RunResult {
+    readonly opsPerSecond: number
+    /** This process's CPU time (user + system) per query: the client-side cost, which other load barely moves. */
+    readonly cpuMicrosPerQuery: number
+  }
+  const run = async (db: Kysely<BenchDB>, durationMs: number): Promise<RunResult> => {
     let done = 0
     const until = performance.now() + durationMs
     const worker = async (offset: number) => {
@@ -74,8 +81,13 @@ try {
       }
     }
     const started = performance.now()
+    const cpu = process.cpuUsage()
     await Promise.all(Array.from({ length: inFlight }, (_, index) => worker(index)))
-    return done / ((performance.now() - started) / 1_000)
+    const used = process.cpuUsage(cpu)
+    return {
+      opsPerSecond: done / ((performance.now() - started) / 1_000),
+      cpuMicrosPerQuery: (used.user + used.system) / done,
+    }
   }
 
   // Warm both: connections open, JIT settled.
@@ -86,8 +98,8 @@ try {
     throw new Error('the routed reads did not go to the replica pool')
   }
 
-  const plainRuns: number[] = []
-  const routedRuns: number[] = []
+  const plainRuns: RunResult[] = []
+  const routedRuns: RunResult[] = []
   for (let round = 0; round < rounds; round++) {
     const first = round % 2 === 0
     if (first) plainRuns.push(await run(plain.db, seconds * 1_000))
@@ -97,12 +109,17 @@ try {
   await plain.close()
   await routed.close()
 
-  const format = (values: number[]) => values.map((value) => Math.round(value).toString()).join(', ')
-  const plainMedian = median(plainRuns)
-  const routedMedian = median(routedRuns)
+  const format = (values: number[], digits = 0) => values.map((value) => value.toFixed(digits)).join(', ')
+  const plainOps = plainRuns.map((result) => result.opsPerSecond)
+  const routedOps = routedRuns.map((result) => result.opsPerSecond)
+  const plainCpu = plainRuns.map((result) => result.cpuMicrosPerQuery)
+  const routedCpu = routedRuns.map((result) => result.cpuMicrosPerQuery)
+  const plainMedian = median(plainOps)
+  const routedMedian = median(routedOps)
   const ratio = routedMedian / plainMedian
   // Each routed run against the plain run next to it: robust to the machine's load drifting between rounds.
-  const pairedRatio = median(routedRuns.map((routedRun, index) => routedRun / plainRuns[index]!))
+  const pairedRatio = median(routedOps.map((routedRun, index) => routedRun / plainOps[index]!))
+  const cpuRatio = median(routedCpu.map((routedRun, index) => routedRun / plainCpu[index]!))
 
   // The routing work alone, without I/O: building and compiling a point SELECT with Kysely's MySQL compiler,
   // against the same with the routing compiler plus the driver's per-query decision (scope, hint, kind, rule).
@@ -142,9 +159,10 @@ try {
     sink += reason.length
   }
   const nsPerCall = (fn: (id: number) => void, iterations: number) => {
-    const started = process.hrtime.bigint()
+    const cpu = process.cpuUsage()
     for (let index = 0; index < iterations; index++) fn(index)
-    return Number(process.hrtime.bigint() - started) / iterations
+    const used = process.cpuUsage(cpu)
+    return ((used.user + used.system) * 1_000) / iterations
   }
   for (let warm = 0; warm < 3; warm++) {
     nsPerCall(compileOnly, 50_000)
@@ -156,25 +174,35 @@ try {
     compileRuns.push(nsPerCall(compileOnly, 100_000))
     routeRuns.push(nsPerCall(compileAndRoute, 100_000))
   }
-  // The fastest run of each: the least disturbed by other work on the machine.
-  const compileNs = Math.min(...compileRuns)
-  const routeNs = Math.min(...routeRuns)
-  const perQueryUs = (1e6 / plainMedian) * inFlight
+  const compileNs = median(compileRuns)
+  const routeNs = median(routeRuns)
+  const addedNs = median(routeRuns.map((routeRun, index) => routeRun - compileRuns[index]!))
   if (sink === 0) throw new Error('unreachable')
 
   console.log(
     `server ${redact(serverUrl)}, ${inFlight} in flight, ${rounds} rounds of ${seconds} s, interleaved`,
   )
-  console.log(`plain createDatabase     ops/s: ${format(plainRuns)}  median ${Math.round(plainMedian)}`)
-  console.log(`createReplicatedDatabase ops/s: ${format(routedRuns)}  median ${Math.round(routedMedian)}`)
+  console.log(`plain createDatabase     ops/s: ${format(plainOps)}  median ${Math.round(plainMedian)}`)
+  console.log(`createReplicatedDatabase ops/s: ${format(routedOps)}  median ${Math.round(routedMedian)}`)
+  console.log(
+    `plain createDatabase     CPU us/query: ${format(plainCpu, 1)}  median ${median(plainCpu).toFixed(1)}`,
+  )
+  console.log(
+    `createReplicatedDatabase CPU us/query: ${format(routedCpu, 1)}  median ${median(routedCpu).toFixed(1)}`,
+  )
   console.log(
     `ratio of medians routed/plain ${ratio.toFixed(4)} (overhead ${((1 - ratio) * 100).toFixed(2)}%); ` +
       `median of paired ratios ${pairedRatio.toFixed(4)} (overhead ${((1 - pairedRatio) * 100).toFixed(2)}%); goal < 2%`,
   )
   console.log(
-    `build+compile a point SELECT (fastest of 10 runs): ${compileNs.toFixed(0)} ns plain, ${routeNs.toFixed(0)} ns with routing ` +
-      `(routing adds ${(routeNs - compileNs).toFixed(0)} ns/query; a query takes ${perQueryUs.toFixed(0)} us ` +
-      `end to end at ${inFlight} in flight)`,
+    `client CPU per query routed/plain (median of paired ratios) ${cpuRatio.toFixed(4)} ` +
+      `(overhead ${((cpuRatio - 1) * 100).toFixed(2)}%)`,
+  )
+  console.log(
+    `build+compile a point SELECT, CPU per query (median of 10 runs): ${compileNs.toFixed(0)} ns plain, ` +
+      `${routeNs.toFixed(0)} ns with routing; routing adds ${addedNs.toFixed(0)} ns (median of paired differences) ` +
+      `of the ${(median(plainCpu) * 1_000).toFixed(0)} ns of client CPU a whole query takes ` +
+      `(${((addedNs / (median(plainCpu) * 1_000)) * 100).toFixed(2)}%)`,
   )
 } finally {
   await admin.query(`DROP DATABASE IF EXISTS ${name}`)

@@ -9,7 +9,10 @@ import {
   type Driver,
   type Kysely,
   MysqlAdapter,
+  MysqlDriver,
   MysqlIntrospector,
+  type MysqlPoolConnection,
+  type MysqlQueryResult,
   type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
@@ -86,9 +89,7 @@ export class ReplicatedDriver implements Driver {
   }
 
   async init(): Promise<void> {
-    const { primary, replicas, monitor } = this.#config
-    await Promise.all([primary, ...replicas].map((server) => server.driver.init()))
-    monitor.start()
+    this.#config.monitor.start()
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -101,13 +102,13 @@ export class ReplicatedDriver implements Driver {
     await lease.startTransaction(writes)
     if (writes) recordWrite(this, performance.now())
     // Kysely's MySQL statements (`set transaction ...`, `begin`), run through the lease so that they are logged.
-    await this.#config.primary.driver.beginTransaction(lease, settings)
+    await STATEMENTS.beginTransaction(lease, settings)
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = leaseOf(connection)
     try {
-      await this.#config.primary.driver.commitTransaction(lease)
+      await STATEMENTS.commitTransaction(lease)
     } finally {
       // The read-your-writes window starts when the data becomes visible, at commit.
       if (lease.endTransaction()) recordWrite(this, performance.now())
@@ -117,7 +118,7 @@ export class ReplicatedDriver implements Driver {
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const lease = leaseOf(connection)
     try {
-      await this.#config.primary.driver.rollbackTransaction(lease)
+      await STATEMENTS.rollbackTransaction(lease)
     } finally {
       lease.endTransaction()
     }
@@ -128,7 +129,7 @@ export class ReplicatedDriver implements Driver {
     savepointName: string,
     compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    await this.#config.primary.driver.savepoint(connection, savepointName, compileQuery)
+    await STATEMENTS.savepoint(connection, savepointName, compileQuery)
   }
 
   async rollbackToSavepoint(
@@ -136,7 +137,7 @@ export class ReplicatedDriver implements Driver {
     savepointName: string,
     compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    await this.#config.primary.driver.rollbackToSavepoint(connection, savepointName, compileQuery)
+    await STATEMENTS.rollbackToSavepoint(connection, savepointName, compileQuery)
   }
 
   async releaseSavepoint(
@@ -144,12 +145,12 @@ export class ReplicatedDriver implements Driver {
     savepointName: string,
     compileQuery: QueryCompiler['compileQuery'],
   ): Promise<void> {
-    await this.#config.primary.driver.releaseSavepoint(connection, savepointName, compileQuery)
+    await STATEMENTS.releaseSavepoint(connection, savepointName, compileQuery)
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     const lease = leaseOf(connection)
-    await lease.release()
+    lease.release()
     if (this.#free.length < MAX_FREE_LEASES) this.#free.push(lease)
   }
 
@@ -174,6 +175,15 @@ export class ReplicatedDriver implements Driver {
   }
 }
 
+/**
+ * Kysely's own MySQL transaction and savepoint statements (`set transaction ...`, `begin`, `commit`, `rollback`,
+ * `savepoint ...`): its `MysqlDriver` runs them through the connection it is given, here the lease, so they are
+ * routed and logged like any other statement. This instance never opens a pool.
+ */
+const STATEMENTS = new MysqlDriver({
+  pool: () => Promise.reject(new Error('unused: only the transaction statements of this driver are used')),
+})
+
 function leaseOf(connection: DatabaseConnection): RoutedConnection {
   if (!(connection instanceof RoutedConnection)) {
     throw new TypeError('The replicated driver was given a connection it did not make')
@@ -190,59 +200,86 @@ function leaseOf(connection: DatabaseConnection): RoutedConnection {
  * A read that fails on a replica because the connection failed is retried: on another available replica, else
  * on the primary; a second failure on a replica sends it to the primary.
  *
+ * It talks to the guarded pool's connections directly (taking a connection and running the statement in one
+ * step), as Kysely's `MysqlConnection` does, so that routing adds no layer per query.
+ *
  * @internal
  */
 class RoutedConnection implements DatabaseConnection {
   readonly #driver: ReplicatedDriver
   #server: ReplicatedServer | undefined
-  #connection: DatabaseConnection | undefined
+  #connection: MysqlPoolConnection | undefined
+  /** The query running now, so that a late cancel never kills the next one. */
+  #running: CompiledQuery['queryId'] | undefined
   #inTransaction = false
   #transactionWrites = false
+  /** Counts unbinds, so a connection that arrives after its lease moved on is given back, not kept. */
+  #binding = 0
 
   constructor(driver: ReplicatedDriver) {
     this.#driver = driver
   }
 
-  async executeQuery<R>(
+  executeQuery<R>(
     compiledQuery: CompiledQuery,
     options?: AbortableOperationOptions,
   ): Promise<QueryResult<R>> {
     const reason = this.#route(compiledQuery)
     if (reason === 'read' || reason === 'replica-hint') return this.#read(compiledQuery, options)
-    const connection = await this.#primaryConnection()
-    return connection.executeQuery(compiledQuery, options)
+    return this.#onPrimary(compiledQuery)
   }
 
   async *streamQuery<R>(
     compiledQuery: CompiledQuery,
-    chunkSize: number,
-    options?: AbortableOperationOptions,
+    _chunkSize: number,
   ): AsyncIterableIterator<QueryResult<R>> {
     const reason = this.#route(compiledQuery)
     const connection =
       reason === 'read' || reason === 'replica-hint'
         ? await this.#readConnection()
         : await this.#primaryConnection()
-    yield* connection.streamQuery<R>(compiledQuery, chunkSize, options)
+    this.#running = compiledQuery.queryId
+    const stream = connection.query(compiledQuery.sql, compiledQuery.parameters).stream({ objectMode: true })
+    try {
+      for await (const row of stream) yield { rows: [row as R] }
+    } catch (error) {
+      // mysql2 ends a stream that the consumer stopped reading early this way: not an error.
+      if ((error as { code?: unknown } | null)?.code === 'ERR_STREAM_PREMATURE_CLOSE') return
+      throw error
+    } finally {
+      this.#running = undefined
+    }
   }
 
-  /** Kysely collects the session id before a cancellable query; the lease has none until it is bound. */
-  async collectSessionInfo(): Promise<void> {}
-
   async cancelQuery(_controlConnectionProvider: ControlConnectionProvider): Promise<void> {
-    const server = this.#server
-    const connection = this.#connection
-    if (server === undefined || connection?.cancelQuery === undefined) return
-    await connection.collectSessionInfo?.()
-    await connection.cancelQuery(controlConnectionsOf(server))
+    await this.#control('kill query')
   }
 
   async killSession(_controlConnectionProvider: ControlConnectionProvider): Promise<void> {
-    const server = this.#server
     const connection = this.#connection
-    if (server === undefined || connection?.killSession === undefined) return
-    await connection.collectSessionInfo?.()
-    await connection.killSession(controlConnectionsOf(server))
+    if (connection === undefined) return
+    const threadId = connection.threadId
+    // Out of the pool first, so that it is never handed out again.
+    this.#connection = undefined
+    connection.destroy()
+    await this.#control('kill connection', threadId)
+  }
+
+  /** Runs `kill ...` for this lease's connection on a control connection of the same server. */
+  async #control(
+    kill: 'kill query' | 'kill connection',
+    threadId = this.#connection?.threadId,
+  ): Promise<void> {
+    const server = this.#server
+    const running = this.#running
+    if (server === undefined || threadId === undefined || running === undefined) return
+    const control = await server.acquire()
+    try {
+      // By now the query may have ended and another begun: kill only the one that was asked for.
+      if (this.#running === running) await query(control, `${kill} ${Number(threadId)}`, [])
+    } finally {
+      control.release()
+    }
   }
 
   async startTransaction(writes: boolean): Promise<void> {
@@ -259,10 +296,10 @@ class RoutedConnection implements DatabaseConnection {
     return wrote
   }
 
-  async release(): Promise<void> {
+  release(): void {
     this.#inTransaction = false
     this.#transactionWrites = false
-    await this.#unbind()
+    this.#unbind()
   }
 
   #route(compiledQuery: CompiledQuery): RouteReason {
@@ -288,18 +325,58 @@ class RoutedConnection implements DatabaseConnection {
     for (let attempt = 0; ; attempt++) {
       const server = this.#server ?? this.#bind(this.#driver.readServer(attempt))
       try {
-        this.#connection ??= await server.acquire()
-        return await this.#connection.executeQuery<R>(compiledQuery, options)
+        return await this.#run<R>(server, compiledQuery)
       } catch (error) {
-        if (!this.#mayRetry(server, error, attempt, options)) throw error
+        if (!this.#mayRetry(server, error, attempt, options)) throw withCallerStack(error)
         this.#driver.reportFailure(server, error)
-        await this.#unbind()
+        this.#unbind()
       }
     }
   }
 
+  async #onPrimary<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#server?.role === 'replica') this.#unbind()
+    const server = this.#server ?? this.#bind(this.#driver.config.primary)
+    try {
+      return await this.#run<R>(server, compiledQuery)
+    } catch (error) {
+      throw withCallerStack(error)
+    }
+  }
+
+  /** Runs the statement on this lease's connection, taking one from `server` first if it has none. */
+  #run<R>(server: ReplicatedServer, compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    return new Promise((resolve, reject) => {
+      const execute = (connection: MysqlPoolConnection): void => {
+        this.#running = compiledQuery.queryId
+        connection.query(compiledQuery.sql, compiledQuery.parameters, (error, result) => {
+          this.#running = undefined
+          if (error) reject(error)
+          else resolve(toQueryResult<R>(result))
+        })
+      }
+      if (this.#connection !== undefined) {
+        execute(this.#connection)
+        return
+      }
+      const binding = this.#binding
+      server.pool.getConnection((error, connection) => {
+        if (error) {
+          reject(error)
+        } else if (this.#binding !== binding) {
+          // The lease was released meanwhile (an aborted query): give the connection back.
+          connection.release()
+          reject(new Error('The connection lease was released before its connection arrived'))
+        } else {
+          this.#connection = connection
+          execute(connection)
+        }
+      })
+    })
+  }
+
   /** A connection for a streamed read; only taking the connection is retried (rows may already be out after). */
-  async #readConnection(): Promise<DatabaseConnection> {
+  async #readConnection(): Promise<MysqlPoolConnection> {
     for (let attempt = 0; ; attempt++) {
       const server = this.#server ?? this.#bind(this.#driver.readServer(attempt))
       try {
@@ -308,9 +385,16 @@ class RoutedConnection implements DatabaseConnection {
       } catch (error) {
         if (!this.#mayRetry(server, error, attempt, undefined)) throw error
         this.#driver.reportFailure(server, error)
-        await this.#unbind()
+        this.#unbind()
       }
     }
+  }
+
+  async #primaryConnection(): Promise<MysqlPoolConnection> {
+    if (this.#server?.role === 'replica') this.#unbind()
+    const server = this.#server ?? this.#bind(this.#driver.config.primary)
+    this.#connection ??= await server.acquire()
+    return this.#connection
   }
 
   #mayRetry(
@@ -328,38 +412,58 @@ class RoutedConnection implements DatabaseConnection {
     )
   }
 
-  async #primaryConnection(): Promise<DatabaseConnection> {
-    if (this.#server?.role === 'replica') await this.#unbind()
-    const server = this.#server ?? this.#bind(this.#driver.config.primary)
-    this.#connection ??= await server.acquire()
-    return this.#connection
-  }
-
   #bind(server: ReplicatedServer): ReplicatedServer {
     this.#server = server
     server.inFlight++
     return server
   }
 
-  async #unbind(): Promise<void> {
+  #unbind(): void {
     const server = this.#server
     if (server === undefined) return
     const connection = this.#connection
     this.#server = undefined
     this.#connection = undefined
+    this.#running = undefined
+    this.#binding++
     server.inFlight--
-    if (connection !== undefined) await server.release(connection)
+    connection?.release()
   }
 }
 
-/** Control connections (for `kill query`) from the server the query runs on, not from the router. */
-function controlConnectionsOf(server: ReplicatedServer): ControlConnectionProvider {
-  return async (consumer) => {
-    const connection = await server.acquire()
-    try {
-      await consumer(connection)
-    } finally {
-      await server.release(connection)
-    }
+/** A mysql2 result as Kysely's `QueryResult`, exactly as Kysely's `MysqlConnection` shapes it. */
+function toQueryResult<R>(result: MysqlQueryResult): QueryResult<R> {
+  if (Array.isArray(result)) return { rows: result as R[] }
+  if (typeof result !== 'object' || result === null || !('affectedRows' in result)) return { rows: [] }
+  const { insertId, affectedRows, changedRows } = result
+  const shaped: { -readonly [K in keyof QueryResult<R>]: QueryResult<R>[K] } = { rows: [] }
+  if (insertId != null && insertId.toString() !== '0') shaped.insertId = BigInt(insertId)
+  if (affectedRows != null) shaped.numAffectedRows = BigInt(affectedRows)
+  if (changedRows != null) shaped.numChangedRows = BigInt(changedRows)
+  return shaped
+}
+
+function query(
+  connection: MysqlPoolConnection,
+  sql: string,
+  parameters: readonly unknown[],
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    connection.query(sql, parameters, (error, result) => {
+      if (error) reject(error)
+      else resolve(result)
+    })
+  })
+}
+
+/**
+ * Adds the caller's stack to a driver error (whose own stack starts in mysql2's socket reader), as Kysely's
+ * `MysqlConnection` does.
+ */
+function withCallerStack(error: unknown): unknown {
+  if (error instanceof Error && error.stack !== undefined) {
+    const caller = new Error().stack?.split('\n').slice(1).join('\n')
+    if (caller) error.stack += `\n${caller}`
   }
+  return error
 }

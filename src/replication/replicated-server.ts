@@ -1,10 +1,9 @@
-import { type DatabaseConnection, MysqlDriver } from 'kysely'
+import type { MysqlPoolConnection } from 'kysely'
 import type { GuardedPool } from '../database/guarded-pool.js'
 import type { ReplicaLoad } from './replica-selector.js'
 
 /**
- * One server of a replicated database: its guarded pool, a Kysely `MysqlDriver` on that pool (which makes the
- * connections queries run on), and the count of leases holding a connection of it.
+ * One server of a replicated database: its guarded pool and the count of leases holding a connection of it.
  *
  * @internal
  */
@@ -15,7 +14,6 @@ export class ReplicatedServer implements ReplicaLoad {
   /** `host:port` or the socket path, for reports. */
   readonly address: string
   readonly pool: GuardedPool
-  readonly driver: MysqlDriver
   inFlight = 0
 
   constructor(name: string, role: 'primary' | 'replica', address: string, pool: GuardedPool) {
@@ -23,16 +21,15 @@ export class ReplicatedServer implements ReplicaLoad {
     this.role = role
     this.address = address
     this.pool = pool
-    this.driver = new MysqlDriver({ pool })
   }
 
-  /** A connection of this server's pool (Kysely's MySQL connection: query, stream, cancel, kill). */
-  acquire(): Promise<DatabaseConnection> {
-    return this.driver.acquireConnection()
-  }
-
-  /** Gives back a connection from {@link ReplicatedServer.acquire}. */
-  release(connection: DatabaseConnection): Promise<void> {
-    return this.driver.releaseConnection(connection as Parameters<MysqlDriver['releaseConnection']>[0])
+  /** A connection of this server's pool. */
+  acquire(): Promise<MysqlPoolConnection> {
+    return new Promise((resolve, reject) => {
+      this.pool.getConnection((error, connection) => {
+        if (error) reject(error)
+        else resolve(connection)
+      })
+    })
   }
 }
