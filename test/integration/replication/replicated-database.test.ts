@@ -27,13 +27,17 @@ let root: Connection
 const opened: ReplicatedDatabase<AppDB>[] = []
 
 /** A replicated database on the servers, as the unprivileged `app` user (writes on a replica would fail). */
-function open(replication: ReplicatedDatabaseOptions['replication'] = {}): ReplicatedDatabase<AppDB> {
+function open(
+  replication: ReplicatedDatabaseOptions['replication'] = {},
+  extra: Pick<ReplicatedDatabaseOptions, 'log'> = {},
+): ReplicatedDatabase<AppDB> {
   const url = (port: number) => `mysql://app:${APP_PASSWORD}@127.0.0.1:${port}/app`
   const database = createReplicatedDatabase<AppDB>({
     primary: { url: url(servers.primary.port) },
     replicas: servers.replicas.map((replica) => ({ url: url(replica.port) })),
     pool: { max: 20 },
     replication,
+    ...extra,
   })
   opened.push(database)
   return database
@@ -209,6 +213,25 @@ describe('routing on real replication', () => {
       .setAccessMode('read only')
       .execute((trx) => serverIdOf(trx))
     expect(readOnly).toBe(PRIMARY)
+  })
+
+  it("logs every statement through Kysely's log hook, the transaction's own included", async () => {
+    const logged: string[] = []
+    const { db } = open({}, { log: (event) => void logged.push(`${event.level} ${event.query.sql}`) })
+    await db.transaction().execute((trx) => trx.insertInto('items').values({ name: 'logged' }).execute())
+    await serverIdOf(db)
+    await db
+      .selectFrom('nope' as 'items')
+      .selectAll()
+      .execute()
+      .catch(() => undefined)
+    expect(logged).toEqual([
+      'query begin',
+      'query insert into `items` (`name`) values (?)',
+      'query commit',
+      'query select @@server_id as `id`',
+      'error select * from `nope`',
+    ])
   })
 
   it('runs savepoints on the transaction connection: rolling back to one undoes only what followed', async () => {
