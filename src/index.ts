@@ -94,6 +94,55 @@ export {
   type QueryTracingOptions,
   type SpanAttributeValue,
 } from './plugin/tracing/query-tracing.js'
+export { isConnectionFailure } from './replication/connection-failure.js'
+export { withConsistencyScope, withPrimary } from './replication/consistency-scope.js'
+export {
+  createReplicatedDatabase,
+  type ReplicaHealthReport,
+  type ReplicatedDatabase,
+  type ReplicatedHealthReport,
+  type ReplicatedPoolStats,
+  type ServerPoolStats,
+} from './replication/create-replicated-database.js'
+export {
+  REPLICA_STATES,
+  type ReplicaProblem,
+  type ReplicaState,
+  type ReplicaStatus,
+} from './replication/replica-monitor.js'
+export {
+  leastBusy,
+  type ReplicaLoad,
+  type ReplicaSelector,
+  roundRobin,
+} from './replication/replica-selector.js'
+export {
+  type ReplicatedDatabaseOptions,
+  type ReplicationOptions,
+  type ResolvedReplicatedDatabaseOptions,
+  type ResolvedReplicationOptions,
+  resolveReplicatedDatabaseOptions,
+  type ServerOptions,
+} from './replication/replicated-database-options.js'
+export {
+  RouteHintPlugin,
+  type RouteHintPluginOptions,
+  routeToPrimary,
+  routeToReplica,
+} from './replication/route-hint-plugin.js'
+export {
+  classifyStatement,
+  decideRoute,
+  ROUTE_REASONS,
+  ROUTE_TARGETS,
+  type RouteContext,
+  type RouteReason,
+  type RouteTarget,
+  STATEMENT_KINDS,
+  type StatementKind,
+  startsReadYourWrites,
+  targetOf,
+} from './replication/routing.js'
 export {
   COLUMN_INSERT_MODES,
   COLUMN_JS_TYPES,
