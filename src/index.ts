@@ -16,6 +16,7 @@ export {
   type HealthReport,
   type HealthStatus,
 } from './database/health.js'
+export { CommitOutcomeUnknownError } from './error/commit-outcome-unknown-error.js'
 export { DataTooLongError } from './error/data-too-long-error.js'
 export { DatabaseClosedError } from './error/database-closed-error.js'
 export { DeadlockError } from './error/deadlock-error.js'
@@ -44,5 +45,31 @@ export {
   type ToolkitErrorCode,
   type ToolkitErrorOptions,
 } from './error/toolkit-error.js'
+export { TransactionAbortedError } from './error/transaction-aborted-error.js'
+export { TransactionRetriesExhaustedError } from './error/transaction-retries-exhausted-error.js'
+export { TransactionTimeoutError } from './error/transaction-timeout-error.js'
 export { type UniqueViolation, UniqueViolationError } from './error/unique-violation-error.js'
 export { UnsafeParameterError } from './error/unsafe-parameter-error.js'
+export { type Backoff, type FullJitterBackoffOptions, fullJitterBackoff } from './transaction/backoff.js'
+export { RETRY_REASONS, type RetryReason, retryReasonOf } from './transaction/retry-reason.js'
+export {
+  ACCESS_MODES,
+  ISOLATION_LEVELS,
+  type ResolvedTransactionOptions,
+  resolveTransactionOptions,
+  type TransactionCallback,
+  type TransactionContext,
+  type TransactionHook,
+  type TransactionHookKind,
+  type TransactionOptions,
+  type TransactionOutcome,
+  type TransactionRetryEvent,
+  type TransactionSettledEvent,
+  transaction,
+} from './transaction/transaction.js'
+export {
+  createTransactionCounters,
+  type TransactionCounters,
+  type TransactionCountsSnapshot,
+} from './transaction/transaction-counters.js'
+export { type UnitOfWork, withUnitOfWork } from './transaction/unit-of-work.js'

@@ -1,7 +1,9 @@
 import type { MysqlPool, MysqlPoolConnection } from 'kysely'
 import type { Pool as Mysql2Pool, PoolConnection as Mysql2PoolConnection } from 'mysql2'
 import { DatabaseClosedError } from '../error/database-closed-error.js'
+import { DeadlockError } from '../error/deadlock-error.js'
 import {
+  isConnectionLostError,
   isMysqlServerError,
   MYSQL_ERRORS,
   parseDuplicateEntry,
@@ -49,6 +51,16 @@ interface PoolInternals {
 }
 
 type AcquireCallback = (error: unknown, connection: MysqlPoolConnection) => void
+type TransactionControl = 'begin' | 'commit' | 'rollback'
+const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|rollback)\b(?!\s+to\b)/i
+
+/** Whether `sql` starts, commits or rolls back a transaction (`ROLLBACK TO SAVEPOINT` does neither). */
+function transactionControlOf(sql: string): TransactionControl | undefined {
+  const keyword = TRANSACTION_CONTROL.exec(sql)?.[1]?.toLowerCase()
+  if (keyword === undefined) return undefined
+  return keyword === 'commit' || keyword === 'rollback' ? keyword : 'begin'
+}
+
 type QueryCallback = (error: unknown, result: never, fields?: unknown) => void
 
 /**
@@ -60,6 +72,10 @@ type QueryCallback = (error: unknown, result: never, fields?: unknown) => void
  *   expand objects and arrays into SQL;
  * - known server errors become typed toolkit errors ({@link translateMysqlError}); the columns of a violated
  *   unique index are looked up once in information_schema and cached;
+ * - after a deadlock rolled an open transaction back on the server, every statement (COMMIT included) is refused
+ *   with a {@link DeadlockError} until ROLLBACK or BEGIN, so code that swallowed the deadlock cannot write half a
+ *   transaction;
+ * - a connection whose ROLLBACK failed is closed rather than pooled (its next BEGIN would commit what is left);
  * - `close()` refuses new work ({@link DatabaseClosedError}), lets connections in use finish up to a deadline,
  *   then ends the pool.
  *
@@ -159,7 +175,34 @@ export class GuardedPool implements MysqlPool {
   #wrap(connection: PooledConnection): MysqlPoolConnection {
     let wrapper = this.#wrappers.get(connection)
     if (wrapper) return wrapper
+    /** Whether a BEGIN was sent and no COMMIT or ROLLBACK since (transactions started with SQL). */
+    let inTransaction = false
+    /**
+     * Set when a deadlock made the server roll back this connection's open transaction. The server then leaves the
+     * transaction (MariaDB runs the next statements in autocommit mode; MySQL in a new transaction that COMMIT
+     * would commit), so code that swallowed the deadlock would write half a transaction. Until ROLLBACK or BEGIN,
+     * every statement is refused with the deadlock, as PostgreSQL refuses statements in an aborted transaction.
+     */
+    let rolledBackBy: DeadlockError | undefined
+    /**
+     * Set when ROLLBACK failed on a live connection: pooled, its still-open transaction would be committed by the
+     * next user's BEGIN, so it is closed instead of released.
+     */
+    let poisoned = false
+    const fail = (control: TransactionControl | undefined, translated: unknown): void => {
+      if (DeadlockError.is(translated)) {
+        if (inTransaction) rolledBackBy = translated
+      } else if (control === 'rollback' && !isConnectionLostError(translated)) {
+        poisoned = true
+      }
+    }
     const release = (): void => {
+      if (poisoned) {
+        destroy()
+        return
+      }
+      inTransaction = false
+      rolledBackBy = undefined
       this.#inUse.delete(connection)
       connection.release()
       if (this.#inUse.size === 0) this.#onIdle?.()
@@ -185,11 +228,27 @@ export class GuardedPool implements MysqlPool {
           if (cb) process.nextTick(cb, unsafe, undefined as never)
           return { stream: () => failingStream(unsafe) }
         }
+        const control = sql.length < 64 ? transactionControlOf(sql) : undefined
+        if (control !== undefined) {
+          inTransaction = control === 'begin'
+          if (control !== 'commit') rolledBackBy = undefined
+        }
+        if (rolledBackBy !== undefined) {
+          const refusal = new DeadlockError({ cause: rolledBackBy.cause })
+          if (cb) process.nextTick(cb, refusal, undefined as never)
+          return { stream: () => failingStream(refusal) }
+        }
         if (cb === undefined) return connection.query(sql, parameters as never[]) as never
         // Success passes straight through; only a failure pays for the translation.
         return connection.query(sql, parameters as never[], (error, result, fields) => {
-          if (error) this.#fail(connection, sql, error, cb)
-          else cb(null, result as never, fields)
+          if (error) {
+            this.#fail(connection, sql, error, (translated) => {
+              fail(control, translated)
+              cb(translated, undefined as never)
+            })
+          } else {
+            cb(null, result as never, fields)
+          }
         }) as never
       },
     }
@@ -198,9 +257,9 @@ export class GuardedPool implements MysqlPool {
   }
 
   /** Hands `error` to `cb` as a typed toolkit error when it is a known server error. */
-  #fail(connection: PooledConnection, sql: string, error: unknown, cb: QueryCallback): void {
+  #fail(connection: PooledConnection, sql: string, error: unknown, cb: (translated: unknown) => void): void {
     if (!isMysqlServerError(error) || error.errno !== MYSQL_ERRORS.DUP_ENTRY) {
-      cb(translateMysqlError(error, { sql }), undefined as never)
+      cb(translateMysqlError(error, { sql }))
       return
     }
     const entry = parseDuplicateEntry(error.sqlMessage, sql)
@@ -208,7 +267,7 @@ export class GuardedPool implements MysqlPool {
     const key = entry === undefined ? '' : `${schema}\0${entry.table ?? ''}\0${entry.index}`
     const translate = (): void => {
       const columns = this.#uniqueIndexColumns.get(key)
-      cb(translateMysqlError(error, { sql, uniqueIndexColumns: () => columns }), undefined as never)
+      cb(translateMysqlError(error, { sql, uniqueIndexColumns: () => columns }))
     }
     if (entry === undefined || this.#uniqueIndexColumns.has(key)) {
       translate()

@@ -172,10 +172,19 @@ describe(translateMysqlError.name, () => {
       const rejected = results.filter((result) => result.status === 'rejected')
       expect(rejected).toHaveLength(1)
       expect(DeadlockError.is((rejected[0] as PromiseRejectedResult).reason)).toBe(true)
+      // The victim's transaction is gone on the server (MariaDB would autocommit what follows): the pool refuses
+      // its next statements, COMMIT included, until it rolls back.
+      const victim = results[0]!.status === 'rejected' ? first : second
+      const refused = await failure(victim.updateTable('accounts').set({ balance: '0.00' }).execute())
+      expect(DeadlockError.is(refused)).toBe(true)
+      expect(DeadlockError.is(await failure(victim.commit().execute()))).toBe(true)
     } finally {
       await first.rollback().execute()
       await second.rollback().execute()
     }
+    const zeroed = await test.db.selectFrom('accounts').select('id').where('balance', '=', '0.00').execute()
+    expect(zeroed).toEqual([])
+    await expect(sql`select 1 as one`.execute(test.db)).resolves.toMatchObject({ rows: [{ one: 1 }] })
   })
 
   it('passes other server errors through untouched', async () => {

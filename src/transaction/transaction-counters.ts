@@ -1,0 +1,60 @@
+import { RETRY_REASONS, type RetryReason } from './retry-reason.js'
+import type { TransactionOutcome, TransactionRetryEvent, TransactionSettledEvent } from './transaction.js'
+
+/** Counts since {@link createTransactionCounters} was called. */
+export interface TransactionCountsSnapshot {
+  /** Outermost transactions that ended, by outcome. */
+  readonly settled: Readonly<Record<TransactionOutcome, number>>
+  /** Retries made, by reason (a transaction retried twice counts two). */
+  readonly retries: Readonly<Record<RetryReason, number>>
+  /** Transactions that gave up after their last attempt (`TransactionRetriesExhaustedError`). */
+  readonly exhausted: number
+}
+
+/**
+ * Counters fed by {@link transaction}'s `onRetry` and `onSettled` options: the small interface a metrics exporter
+ * reads. Spread it into the options of every transaction to count.
+ */
+export interface TransactionCounters {
+  readonly onRetry: (event: TransactionRetryEvent) => void
+  readonly onSettled: (event: TransactionSettledEvent) => void
+  /** The counts so far, as a new frozen object. */
+  snapshot(): TransactionCountsSnapshot
+}
+
+/**
+ * Makes counters of retries (by reason) and of settled transactions (by outcome).
+ *
+ * @example
+ * ```ts
+ * import { createTransactionCounters, transaction } from 'kysely-toolkit'
+ *
+ * const counters = createTransactionCounters()
+ * await transaction(db, (trx) => transfer(trx, 1, 2, '5.00'), { ...counters, maxAttempts: 5 })
+ * console.log(counters.snapshot().retries.deadlock)
+ * ```
+ */
+export function createTransactionCounters(): TransactionCounters {
+  const settled: Record<TransactionOutcome, number> = { committed: 0, 'rolled-back': 0, 'commit-unknown': 0 }
+  const retries = Object.fromEntries(RETRY_REASONS.map((reason) => [reason, 0])) as Record<
+    RetryReason,
+    number
+  >
+  let exhausted = 0
+  return Object.freeze({
+    onRetry: (event: TransactionRetryEvent) => {
+      retries[event.reason]++
+    },
+    onSettled: (event: TransactionSettledEvent) => {
+      settled[event.outcome]++
+      const code = (event.error as { code?: unknown } | undefined)?.code
+      if (code === 'TRANSACTION_RETRIES_EXHAUSTED') exhausted++
+    },
+    snapshot: () =>
+      Object.freeze({
+        settled: Object.freeze({ ...settled }),
+        retries: Object.freeze({ ...retries }),
+        exhausted,
+      }),
+  })
+}
