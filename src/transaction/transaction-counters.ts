@@ -1,5 +1,11 @@
+import { TransactionRetriesExhaustedError } from '../error/transaction-retries-exhausted-error.js'
 import { RETRY_REASONS, type RetryReason } from './retry-reason.js'
-import type { TransactionOutcome, TransactionRetryEvent, TransactionSettledEvent } from './transaction.js'
+import type {
+  TransactionOptions,
+  TransactionOutcome,
+  TransactionRetryEvent,
+  TransactionSettledEvent,
+} from './transaction.js'
 
 /** Counts since {@link createTransactionCounters} was called. */
 export interface TransactionCountsSnapshot {
@@ -13,11 +19,11 @@ export interface TransactionCountsSnapshot {
 
 /**
  * Counters fed by {@link transaction}'s `onRetry` and `onSettled` options: the small interface a metrics exporter
- * reads. Spread it into the options of every transaction to count.
+ * reads. Pass `hooks` (or spread them into your options) on every transaction to count.
  */
 export interface TransactionCounters {
-  readonly onRetry: (event: TransactionRetryEvent) => void
-  readonly onSettled: (event: TransactionSettledEvent) => void
+  /** The `onRetry` and `onSettled` options that feed the counters. */
+  readonly hooks: Readonly<Required<Pick<TransactionOptions, 'onRetry' | 'onSettled'>>>
   /** The counts so far, as a new frozen object. */
   snapshot(): TransactionCountsSnapshot
 }
@@ -30,7 +36,7 @@ export interface TransactionCounters {
  * import { createTransactionCounters, transaction } from 'kysely-toolkit'
  *
  * const counters = createTransactionCounters()
- * await transaction(db, (trx) => transfer(trx, 1, 2, '5.00'), { ...counters, maxAttempts: 5 })
+ * await transaction(db, (trx) => transfer(trx, 1, 2, '5.00'), { ...counters.hooks, timeoutMs: 5_000 })
  * console.log(counters.snapshot().retries.deadlock)
  * ```
  */
@@ -42,14 +48,15 @@ export function createTransactionCounters(): TransactionCounters {
   >
   let exhausted = 0
   return Object.freeze({
-    onRetry: (event: TransactionRetryEvent) => {
-      retries[event.reason]++
-    },
-    onSettled: (event: TransactionSettledEvent) => {
-      settled[event.outcome]++
-      const code = (event.error as { code?: unknown } | undefined)?.code
-      if (code === 'TRANSACTION_RETRIES_EXHAUSTED') exhausted++
-    },
+    hooks: Object.freeze({
+      onRetry: (event: TransactionRetryEvent) => {
+        retries[event.reason]++
+      },
+      onSettled: (event: TransactionSettledEvent) => {
+        settled[event.outcome]++
+        if (TransactionRetriesExhaustedError.is(event.error)) exhausted++
+      },
+    }),
     snapshot: () =>
       Object.freeze({
         settled: Object.freeze({ ...settled }),

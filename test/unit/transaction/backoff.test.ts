@@ -7,20 +7,10 @@ import {
   LockTimeoutError,
   resolveTransactionOptions,
   retryReasonOf,
+  TransactionRetriesExhaustedError,
   UniqueViolationError,
 } from '../../../src/index.js'
-
-/** mulberry32: a small seeded generator, so the sampled delays are the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+import { seededRandom } from '../../helpers/seeded-random.js'
 
 describe(fullJitterBackoff.name, () => {
   it('waits between 0 and the doubling ceiling, with the defaults 20 ms and 1 s', () => {
@@ -44,7 +34,7 @@ describe(fullJitterBackoff.name, () => {
   })
 
   it('spreads the delays uniformly over the whole window (full jitter)', () => {
-    const backoff = fullJitterBackoff({ random: seeded(42) })
+    const backoff = fullJitterBackoff({ random: seededRandom(42) })
     for (const [retry, ceiling] of [
       [1, 20],
       [4, 160],
@@ -137,15 +127,15 @@ describe(retryReasonOf.name, () => {
 describe(createTransactionCounters.name, () => {
   it('counts retries by reason and settled transactions by outcome', () => {
     const counters = createTransactionCounters()
-    counters.onRetry({ attempt: 1, reason: 'deadlock', delayMs: 3, error: undefined })
-    counters.onRetry({ attempt: 2, reason: 'deadlock', delayMs: 7, error: undefined })
-    counters.onRetry({ attempt: 1, reason: 'lock-timeout', delayMs: 1, error: undefined })
-    counters.onSettled({ outcome: 'committed', attempts: 3, durationMs: 12, error: undefined })
-    counters.onSettled({
+    counters.hooks.onRetry({ attempt: 1, reason: 'deadlock', delayMs: 3, error: undefined })
+    counters.hooks.onRetry({ attempt: 2, reason: 'deadlock', delayMs: 7, error: undefined })
+    counters.hooks.onRetry({ attempt: 1, reason: 'lock-timeout', delayMs: 1, error: undefined })
+    counters.hooks.onSettled({ outcome: 'committed', attempts: 3, durationMs: 12, error: undefined })
+    counters.hooks.onSettled({
       outcome: 'rolled-back',
       attempts: 5,
       durationMs: 40,
-      error: { code: 'TRANSACTION_RETRIES_EXHAUSTED' },
+      error: new TransactionRetriesExhaustedError(5, 'deadlock', new DeadlockError()),
     })
     const snapshot = counters.snapshot()
     expect(snapshot).toEqual({
