@@ -4,10 +4,22 @@ import { createErrorGuard, ToolkitError } from './toolkit-error.js'
  * Which side of a foreign key was violated:
  * - `missing-parent`: a child row points at a parent row that does not exist (error 1452 or 1216);
  * - `parent-referenced`: a parent row still referenced by child rows was deleted or re-keyed (1451 or 1217).
+ *
+ * @example
+ * ```ts
+ * const status = (kind: ForeignKeyViolationKind) => (kind === 'missing-parent' ? 422 : 409)
+ * ```
  */
 export type ForeignKeyViolationKind = 'missing-parent' | 'parent-referenced'
 
-/** What {@link ForeignKeyViolationError} knows; the fields are `undefined` when the server did not say. */
+/**
+ * What {@link ForeignKeyViolationError} knows; the fields are `undefined` when the server did not say.
+ *
+ * @example
+ * ```ts
+ * const { table, columns, referencedTable }: ForeignKeyViolation = error // from a caught ForeignKeyViolationError
+ * ```
+ */
 export interface ForeignKeyViolation {
   readonly kind: ForeignKeyViolationKind
   /** The constraint name, e.g. `orders_ibfk_1`. */

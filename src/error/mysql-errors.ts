@@ -9,6 +9,11 @@ import { UniqueViolationError } from './unique-violation-error.js'
 /**
  * The fields of an error answered by a MySQL or MariaDB server, as mysql2 gives them. Described structurally so
  * the check works whatever copy of mysql2 made the error.
+ *
+ * @example
+ * ```ts
+ * if (isMysqlServerError(error)) console.error(`${error.code} (${error.errno}, ${error.sqlState}): ${error.sqlMessage}`)
+ * ```
  */
 export interface MysqlServerError extends Error {
   /** The server's error number, e.g. `1062`. */
@@ -146,7 +151,17 @@ export function isConnectionLostError(error: unknown): boolean {
   return false
 }
 
-/** What {@link translateMysqlError} may use besides the error. */
+/**
+ * What {@link translateMysqlError} may use besides the error.
+ *
+ * @example
+ * ```ts
+ * const context: MysqlErrorContext = {
+ *   uniqueIndexColumns: (table, index) => (table === 'users' && index === 'email' ? ['email'] : undefined),
+ * }
+ * translateMysqlError(error, context)
+ * ```
+ */
 export interface MysqlErrorContext {
   /**
    * The failing statement. It names the table when the server's message does not (MariaDB's duplicate-key and

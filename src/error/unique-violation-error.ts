@@ -1,6 +1,13 @@
 import { createErrorGuard, ToolkitError } from './toolkit-error.js'
 
-/** What {@link UniqueViolationError} knows about the violated index. */
+/**
+ * What {@link UniqueViolationError} knows about the violated index.
+ *
+ * @example
+ * ```ts
+ * const { table, index, columns, value }: UniqueViolation = error // from a caught UniqueViolationError
+ * ```
+ */
 export interface UniqueViolation {
   /** The table written to, when known (MySQL 8 names it; on MariaDB it comes from the statement). */
   readonly table: string | undefined

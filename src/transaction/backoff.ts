@@ -1,7 +1,14 @@
 import { z } from 'zod'
 import { parseOptions } from '../util/parse-options.js'
 
-/** Options of {@link fullJitterBackoff}. */
+/**
+ * Options of {@link fullJitterBackoff}.
+ *
+ * @example
+ * ```ts
+ * const slow: FullJitterBackoffOptions = { baseDelayMs: 100, maxDelayMs: 5_000 }
+ * ```
+ */
 export interface FullJitterBackoffOptions {
   /** The ceiling of the first wait, doubled for each further retry. Defaults to `20` ms. */
   readonly baseDelayMs?: number
@@ -11,7 +18,15 @@ export interface FullJitterBackoffOptions {
   readonly random?: () => number
 }
 
-/** How long to wait before retry number `retry` (1 before the second attempt), in milliseconds. */
+/**
+ * How long to wait before retry number `retry` (1 before the second attempt), in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const constant: Backoff = () => 50
+ * await transaction(db, work, { backoff: constant })
+ * ```
+ */
 export type Backoff = (retry: number) => number
 
 const NON_NEGATIVE = 'must be a finite number, zero or more'

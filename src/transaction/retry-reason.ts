@@ -8,10 +8,24 @@ import { isConnectionLostError, MYSQL_ERRORS, mysqlErrnoOf } from '../error/mysq
  * - `lock-timeout`: 1205, the statement was rolled back (the toolkit rolls back the rest before retrying);
  * - `serialization`: 1020 on MariaDB 11.6+ with `innodb_snapshot_isolation`, a row changed since the snapshot;
  * - `connection-lost`: the connection died before COMMIT was sent, so the server rolled the transaction back.
+ *
+ * @example
+ * ```ts
+ * import { RETRY_REASONS } from 'kysely-toolkit'
+ *
+ * for (const reason of RETRY_REASONS) retries.labels({ reason }).inc(0) // pre-create the series
+ * ```
  */
 export const RETRY_REASONS = ['deadlock', 'lock-timeout', 'serialization', 'connection-lost'] as const
 
-/** A reason from {@link RETRY_REASONS}. */
+/**
+ * A reason from {@link RETRY_REASONS}.
+ *
+ * @example
+ * ```ts
+ * const reason: RetryReason | undefined = retryReasonOf(error)
+ * ```
+ */
 export type RetryReason = (typeof RETRY_REASONS)[number]
 
 /**

@@ -7,7 +7,14 @@ import type {
   TransactionSettledEvent,
 } from './transaction.js'
 
-/** Counts since {@link createTransactionCounters} was called. */
+/**
+ * Counts since {@link createTransactionCounters} was called.
+ *
+ * @example
+ * ```ts
+ * const { retries, settled }: TransactionCountsSnapshot = counters.snapshot()
+ * ```
+ */
 export interface TransactionCountsSnapshot {
   /** Outermost transactions that ended, by outcome. */
   readonly settled: Readonly<Record<TransactionOutcome, number>>
@@ -20,6 +27,12 @@ export interface TransactionCountsSnapshot {
 /**
  * Counters fed by {@link transaction}'s `onRetry` and `onSettled` options: the small interface a metrics exporter
  * reads. Pass `hooks` (or spread them into your options) on every transaction to count.
+ *
+ * @example
+ * ```ts
+ * const counters: TransactionCounters = createTransactionCounters()
+ * await transaction(db, work, counters.hooks)
+ * ```
  */
 export interface TransactionCounters {
   /** The `onRetry` and `onSettled` options that feed the counters. */

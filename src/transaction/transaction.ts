@@ -18,7 +18,17 @@ import { parseOptions } from '../util/parse-options.js'
 import { type Backoff, fullJitterBackoff } from './backoff.js'
 import { type RetryReason, retryReasonOf } from './retry-reason.js'
 
-/** The isolation levels MySQL and MariaDB support (Kysely's list without SQL Server's `snapshot`). */
+/**
+ * The isolation levels MySQL and MariaDB support (Kysely's list without SQL Server's `snapshot`).
+ *
+ * @example
+ * ```ts
+ * import { ISOLATION_LEVELS, transaction } from 'kysely-toolkit'
+ *
+ * const level = ISOLATION_LEVELS.find((candidate) => candidate === process.env.TX_LEVEL) ?? 'repeatable read'
+ * await transaction(db, work, { isolationLevel: level })
+ * ```
+ */
 export const ISOLATION_LEVELS = [
   'read uncommitted',
   'read committed',
@@ -26,18 +36,49 @@ export const ISOLATION_LEVELS = [
   'serializable',
 ] as const
 
-/** The access modes of a transaction. */
+/**
+ * The access modes of a transaction.
+ *
+ * @example
+ * ```ts
+ * import { ACCESS_MODES } from 'kysely-toolkit'
+ *
+ * ACCESS_MODES.includes('read only') // true
+ * ```
+ */
 export const ACCESS_MODES = ['read only', 'read write'] as const
 
-/** Work to run once a transaction has ended; awaited in registration order. */
+/**
+ * Work to run once a transaction has ended; awaited in registration order.
+ *
+ * @example
+ * ```ts
+ * const invalidate: TransactionHook = () => cache.delete(`user:${id}`)
+ * ```
+ */
 export type TransactionHook = () => void | Promise<void>
 
-/** Which user function failed, as told to {@link TransactionOptions.onHookError}. */
+/**
+ * Which user function failed, as told to {@link TransactionOptions.onHookError}.
+ *
+ * @example
+ * ```ts
+ * const onHookError = (error: unknown, hook: TransactionHookKind) => logger.warn({ error, hook }, 'hook failed')
+ * ```
+ */
 export type TransactionHookKind = 'afterCommit' | 'afterRollback' | 'onRetry' | 'onSettled'
 
 /**
  * Given to the callback of {@link transaction} with the transaction itself. One context per attempt: hooks
  * registered by an attempt that is retried are dropped with it.
+ *
+ * @example
+ * ```ts
+ * await transaction(db, async (trx, { attempt, afterCommit }) => {
+ *   await trx.insertInto('orders').values({ user_id: 1 }).execute()
+ *   afterCommit(() => console.log(`order placed (attempt ${attempt})`))
+ * })
+ * ```
  */
 export interface TransactionContext {
   /** The attempt running, from 1. */
@@ -62,10 +103,27 @@ export interface TransactionContext {
   afterRollback(hook: TransactionHook): void
 }
 
-/** The work of a transaction. It may run more than once (see {@link transaction}). */
+/**
+ * The work of a transaction. It may run more than once (see {@link transaction}).
+ *
+ * @example
+ * ```ts
+ * const archiveOrders: TransactionCallback<DB, number> = async (trx) => {
+ *   const result = await trx.deleteFrom('orders').where('status', '=', 'cancelled').executeTakeFirst()
+ *   return Number(result.numDeletedRows)
+ * }
+ * ```
+ */
 export type TransactionCallback<DB, T> = (trx: Transaction<DB>, context: TransactionContext) => Promise<T>
 
-/** Told to {@link TransactionOptions.onRetry} before each retry. */
+/**
+ * Told to {@link TransactionOptions.onRetry} before each retry.
+ *
+ * @example
+ * ```ts
+ * const onRetry = (event: TransactionRetryEvent) => retries.inc({ reason: event.reason })
+ * ```
+ */
 export interface TransactionRetryEvent {
   /** The attempt that failed, from 1. */
   readonly attempt: number
@@ -77,10 +135,24 @@ export interface TransactionRetryEvent {
   readonly error: unknown
 }
 
-/** How a transaction ended: committed, rolled back for good, or lost during COMMIT. */
+/**
+ * How a transaction ended: committed, rolled back for good, or lost during COMMIT.
+ *
+ * @example
+ * ```ts
+ * const onSettled = (event: TransactionSettledEvent) => outcomes.inc({ outcome: event.outcome satisfies TransactionOutcome })
+ * ```
+ */
 export type TransactionOutcome = 'committed' | 'rolled-back' | 'commit-unknown'
 
-/** Told to {@link TransactionOptions.onSettled} once per outermost transaction. */
+/**
+ * Told to {@link TransactionOptions.onSettled} once per outermost transaction.
+ *
+ * @example
+ * ```ts
+ * const onSettled = (event: TransactionSettledEvent) => durations.observe({ outcome: event.outcome }, event.durationMs)
+ * ```
+ */
 export interface TransactionSettledEvent {
   readonly outcome: TransactionOutcome
   /** How many times the callback ran. */
@@ -91,7 +163,15 @@ export interface TransactionSettledEvent {
   readonly error: unknown
 }
 
-/** Options of {@link transaction}. Nested calls (savepoints) take none of them. */
+/**
+ * Options of {@link transaction}. Nested calls (savepoints) take none of them.
+ *
+ * @example
+ * ```ts
+ * const REPORT_OPTIONS: TransactionOptions = { accessMode: 'read only', timeoutMs: 10_000, maxAttempts: 3 }
+ * await transaction(db, buildReport, REPORT_OPTIONS)
+ * ```
+ */
 export interface TransactionOptions {
   /** `SET TRANSACTION ISOLATION LEVEL ...` before BEGIN. Defaults to the session's level (REPEATABLE READ). */
   readonly isolationLevel?: (typeof ISOLATION_LEVELS)[number]
@@ -107,11 +187,14 @@ export interface TransactionOptions {
    * Defaults to no limit.
    */
   readonly timeoutMs?: number
-  /** Aborts like `timeoutMs`, with {@link TransactionAbortedError}. */
+  /** Aborts like `timeoutMs`, with {@link TransactionAbortedError}. Defaults to none. */
   readonly signal?: AbortSignal
-  /** Called before each retry (metrics, logs). Errors it throws go to `onHookError`. */
+  /** Called before each retry (metrics, logs). Errors it throws go to `onHookError`. Defaults to none. */
   readonly onRetry?: (event: TransactionRetryEvent) => void
-  /** Called once when the transaction has ended, before the hooks run. Errors it throws go to `onHookError`. */
+  /**
+   * Called once when the outermost transaction has ended, before the hooks run. Errors it throws go to
+   * `onHookError`. Defaults to none.
+   */
   readonly onSettled?: (event: TransactionSettledEvent) => void
   /**
    * Receives errors thrown by hooks and by `onRetry`/`onSettled`; they never change the outcome (a committed
@@ -120,7 +203,15 @@ export interface TransactionOptions {
   readonly onHookError?: (error: unknown, hook: TransactionHookKind) => void
 }
 
-/** {@link TransactionOptions} with the defaults filled in, frozen. */
+/**
+ * {@link TransactionOptions} with the defaults filled in, frozen.
+ *
+ * @example
+ * ```ts
+ * const resolved: ResolvedTransactionOptions = resolveTransactionOptions({ timeoutMs: 2_000 })
+ * resolved.maxAttempts // 5
+ * ```
+ */
 export interface ResolvedTransactionOptions {
   readonly isolationLevel: IsolationLevel | undefined
   readonly accessMode: AccessMode | undefined

@@ -9,6 +9,14 @@ import {
 /**
  * Data access bound to one transaction attempt: `trx` to run queries, `get(factory)` for repositories (or any
  * data-access object) made once per attempt from `trx`, and the transaction's hooks.
+ *
+ * @example
+ * ```ts
+ * const users = (trx: Transaction<DB>) => ({
+ *   activate: (id: number) => trx.updateTable('users').set({ status: 'active' }).where('id', '=', id).execute(),
+ * })
+ * await withUnitOfWork(db, async (uow: UnitOfWork<DB>) => uow.get(users).activate(7))
+ * ```
  */
 export interface UnitOfWork<DB> {
   /** The transaction. Every query of the unit of work runs on it. */
