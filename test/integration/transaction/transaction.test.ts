@@ -1,4 +1,5 @@
-import { type Kysely, sql, type Transaction } from 'kysely'
+import { Kysely, MysqlDialect, sql, type Transaction } from 'kysely'
+import { createPool } from 'mysql2'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { DB } from '../../../example/generated/db.js'
 import { seedShop } from '../../../example/seed.js'
@@ -439,6 +440,80 @@ describe(transaction.name, () => {
       expect((error as Error).message).toBe('outer failed after the savepoint was released')
       expect(events).toEqual(['outer rolled back', 'inner rolled back'])
       expect(await balanceOf(a!)).toBe(before)
+    })
+
+    it('never retries a savepoint by itself: a deadlock inside one fails the outermost attempt, which is retried', async () => {
+      const [a, b, c] = ids
+      const before = await Promise.all([a!, b!, c!].map(balanceOf))
+      const partner = await startHeavyPartner(b!)
+      let partnerDone: Promise<unknown> = Promise.resolve()
+      const innerRuns: number[] = []
+      const retries: TransactionRetryEvent[] = []
+      await transaction(
+        db,
+        async (trx, { attempt }) => {
+          await add(trx, a!, '1.00')
+          try {
+            await transaction(trx, async (inner) => {
+              innerRuns.push(attempt)
+              if (attempt === 1) {
+                partnerDone = add(partner, a!, '0.00').then(() => partner.commit().execute())
+                await wait(150)
+              }
+              await add(inner, b!, '1.00')
+            })
+          } catch {
+            // Caught on purpose: the outer attempt must fail anyway, the whole transaction is gone.
+          }
+          await add(trx, c!, '1.00')
+        },
+        { onRetry: (event) => retries.push(event), backoff: () => 10 },
+      )
+      await partnerDone
+      expect(innerRuns).toEqual([1, 2])
+      expect(retries.map((event) => event.reason)).toEqual(['deadlock'])
+      const after = await Promise.all([a!, b!, c!].map(balanceOf))
+      after.forEach((balance, index) => {
+        expect(Number(balance)).toBeCloseTo(Number(before[index]) + 1, 2)
+      })
+    })
+
+    it('on a plain mysql2 pool too, a deadlock caught around a savepoint still fails the attempt', async () => {
+      // No toolkit pool here to refuse statements after the deadlock: transaction() itself must not commit.
+      const plain = new Kysely<DB>({
+        dialect: new MysqlDialect({ pool: createPool({ uri: test.url, connectionLimit: 4 }) }),
+      })
+      try {
+        const [a, b] = ids
+        const before = await Promise.all([a!, b!].map(balanceOf))
+        const partner = await startHeavyPartner(b!)
+        let partnerDone: Promise<unknown> = Promise.resolve()
+        const caught: unknown[] = []
+        const attempts = await transaction(
+          plain,
+          async (trx, { attempt }) => {
+            await add(trx, a!, '1.00')
+            await transaction(trx, async (inner) => {
+              if (attempt === 1) {
+                partnerDone = add(partner, a!, '0.00').then(() => partner.commit().execute())
+                await wait(150)
+              }
+              await add(inner, b!, '1.00')
+            }).catch((error: unknown) => caught.push(error))
+            return attempt
+          },
+          { backoff: () => 10 },
+        )
+        await partnerDone
+        expect(attempts).toBe(2)
+        expect((caught[0] as { errno?: number }).errno).toBe(1213)
+        const after = await Promise.all([a!, b!].map(balanceOf))
+        after.forEach((balance, index) => {
+          expect(Number(balance)).toBeCloseTo(Number(before[index]) + 1, 2)
+        })
+      } finally {
+        await plain.destroy()
+      }
     })
 
     it('refuses options and overlapping savepoints on one transaction', async () => {
