@@ -20,6 +20,7 @@ export default defineConfig({
           { text: 'Getting started', link: '/getting-started' },
           { text: 'Connections and the pool', link: '/connections' },
           { text: 'Codegen and type mapping', link: '/codegen' },
+          { text: 'Transactions and unit of work', link: '/transactions' },
           { text: 'Replicas: read/write splitting', link: '/replicas' },
           { text: 'Testing with a real database', link: '/testing' },
           { text: 'Query logging', link: '/logging' },
