@@ -9,6 +9,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
+      'backup/index': 'src/backup/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

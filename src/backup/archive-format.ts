@@ -143,14 +143,16 @@ export async function* decodeBlocks(chunks: AsyncIterable<Buffer>): AsyncGenerat
       }
       if (bufferedBytes < header.bytes + 1) break
       const body = take(header.bytes + 1)
-      if (body[header.bytes] !== NEWLINE) throw new BlockFormatError(`block ${describe(header)} has the wrong length`)
+      if (body[header.bytes] !== NEWLINE)
+        throw new BlockFormatError(`block ${describe(header)} has the wrong length`)
       const { bytes: _bytes, ...rest } = header
       header = undefined
       // Copy out of the shared buffer so a kept payload does not pin the whole chunk.
       yield { header: rest as BlockHeader, payload: Buffer.from(body.subarray(0, body.length - 1)) }
     }
   }
-  if (header !== undefined || bufferedBytes > 0) throw new BlockFormatError('the archive ends in the middle of a block')
+  if (header !== undefined || bufferedBytes > 0)
+    throw new BlockFormatError('the archive ends in the middle of a block')
 }
 
 function parseHeader(line: string): BlockHeader & { bytes: number } {

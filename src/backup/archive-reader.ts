@@ -27,7 +27,10 @@ export async function openBackupFiles(path: string): Promise<BackupFiles> {
   const manifest = await readManifest(manifestPath)
   const archivePath = join(dirname(manifestPath), manifest.archive.file)
   if (`${basename(manifestPath, '.ktb.json')}.ktb.gz` !== manifest.archive.file) {
-    throw new ArchiveCorruptError(manifestPath, `the manifest belongs to ${manifest.archive.file}, not to this file name`)
+    throw new ArchiveCorruptError(
+      manifestPath,
+      `the manifest belongs to ${manifest.archive.file}, not to this file name`,
+    )
   }
   return { manifest, manifestPath, archivePath }
 }
@@ -60,7 +63,8 @@ export async function checkArchive(path: string): Promise<BackupFiles> {
     )
   }
   const hash = createHash('sha256')
-  for await (const chunk of createReadStream(archivePath, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
+  for await (const chunk of createReadStream(archivePath, { highWaterMark: 1 << 20 }))
+    hash.update(chunk as Buffer)
   const actual = hash.digest('hex')
   if (actual !== manifest.archive.sha256) {
     throw new ArchiveCorruptError(
@@ -77,7 +81,10 @@ export async function checkArchive(path: string): Promise<BackupFiles> {
  *
  * @internal
  */
-export async function* readArchiveBlocks(archivePath: string, onBytes?: (bytes: number) => void): AsyncGenerator<Block> {
+export async function* readArchiveBlocks(
+  archivePath: string,
+  onBytes?: (bytes: number) => void,
+): AsyncGenerator<Block> {
   const file = createReadStream(archivePath, { highWaterMark: 1 << 20 })
   const gunzip = createGunzip({ chunkSize: 1 << 18 })
   file.on('data', () => onBytes?.(file.bytesRead))
@@ -87,7 +94,9 @@ export async function* readArchiveBlocks(archivePath: string, onBytes?: (bytes: 
     yield* decodeBlocks(gunzip)
   } catch (error) {
     if (error instanceof BlockFormatError || (error as { code?: string }).code?.startsWith('Z_')) {
-      throw new ArchiveCorruptError(archivePath, `cannot be decoded: ${(error as Error).message}`, { cause: error })
+      throw new ArchiveCorruptError(archivePath, `cannot be decoded: ${(error as Error).message}`, {
+        cause: error,
+      })
     }
     throw error
   } finally {

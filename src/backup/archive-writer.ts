@@ -24,7 +24,7 @@ export class ArchiveWriter {
   readonly #hash = createHash('sha256')
   #chain: Promise<void> = Promise.resolve()
   #inFlight = 0
-  #wakeUp: (() => void) | undefined
+  readonly #waiters: (() => void)[] = []
   #failure: unknown
   #bytes = 0
   #uncompressedBytes = 0
@@ -62,7 +62,7 @@ export class ArchiveWriter {
   async write(header: BlockHeader, payload?: Buffer): Promise<void> {
     while (this.#inFlight >= MAX_BLOCKS_IN_FLIGHT && this.#failure === undefined) {
       await new Promise<void>((resolve) => {
-        this.#wakeUp = resolve
+        this.#waiters.push(resolve)
       })
     }
     if (this.#failure !== undefined) throw this.#failure
@@ -85,9 +85,8 @@ export class ArchiveWriter {
       })
       .finally(() => {
         this.#inFlight--
-        const wake = this.#wakeUp
-        this.#wakeUp = undefined
-        wake?.()
+        // Wake every waiter: each checks again (a failure must reach all of them).
+        for (const wake of this.#waiters.splice(0)) wake()
       })
   }
 

@@ -35,13 +35,18 @@ export async function withClientTool<T>(
       child.once('error', (error: NodeJS.ErrnoException) => {
         reject(
           error.code === 'ENOENT'
-            ? new Error(`${command} was not found on PATH; install the MariaDB/MySQL client or use the builtin engine`)
+            ? new Error(
+                `${command} was not found on PATH; install the MariaDB/MySQL client or use the builtin engine`,
+              )
             : error,
         )
       })
       child.once('close', (code, signal) => {
         if (code === 0) resolve()
-        else reject(new Error(`${command} exited with ${signal ?? `code ${code}`}: ${stderr.trim().slice(0, 2000)}`))
+        else
+          reject(
+            new Error(`${command} exited with ${signal ?? `code ${code}`}: ${stderr.trim().slice(0, 2000)}`),
+          )
       })
     })
     done.catch(() => {})
@@ -62,7 +67,11 @@ function optionValue(value: string): string {
 
 function defaultsFileContent(options: ResolvedDatabaseOptions): string {
   const { connection } = options
-  const lines = ['[client]', `user=${optionValue(connection.user)}`, `password=${optionValue(connection.password)}`]
+  const lines = [
+    '[client]',
+    `user=${optionValue(connection.user)}`,
+    `password=${optionValue(connection.password)}`,
+  ]
   if (connection.socketPath !== undefined) lines.push(`socket=${optionValue(connection.socketPath)}`)
   else lines.push(`host=${optionValue(connection.host)}`, `port=${connection.port}`, 'protocol=TCP')
   return `${lines.join('\n')}\n`

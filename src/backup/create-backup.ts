@@ -9,9 +9,9 @@ import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from './archive-format.js'
 import { ArchiveWriter, syncDirectory, writeFileAtomically } from './archive-writer.js'
 import { dumpWithMariadbDump } from './dump-backend.js'
 import {
+  BACKUP_ENGINES,
   type BackupEngine,
   type BackupManifest,
-  BACKUP_ENGINES,
   backupBaseName,
   type ConsistencyMode,
   sanitizePrefix,
@@ -27,7 +27,10 @@ export const SNAPSHOT_MODES = ['lock-tables', 'single'] as const
 export type SnapshotMode = (typeof SNAPSHOT_MODES)[number]
 
 const positiveInteger = (what: string) =>
-  z.number({ error: `must be ${what}` }).int({ error: `must be ${what}` }).positive({ error: `must be ${what}` })
+  z
+    .number({ error: `must be ${what}` })
+    .int({ error: `must be ${what}` })
+    .positive({ error: `must be ${what}` })
 
 const BackupOptionsSchema = z.strictObject({
   directory: z.string({ error: 'must be a directory path' }).min(1, { error: 'must be a directory path' }),
@@ -42,7 +45,9 @@ const BackupOptionsSchema = z.strictObject({
     .optional(),
   engine: z.enum(BACKUP_ENGINES, { error: `must be one of ${BACKUP_ENGINES.join(', ')}` }).default('builtin'),
   parallel: positiveInteger('a positive integer').max(32, { error: 'must be at most 32' }).default(2),
-  snapshot: z.enum(SNAPSHOT_MODES, { error: `must be one of ${SNAPSHOT_MODES.join(', ')}` }).default('lock-tables'),
+  snapshot: z
+    .enum(SNAPSHOT_MODES, { error: `must be one of ${SNAPSHOT_MODES.join(', ')}` })
+    .default('lock-tables'),
   lockWaitTimeoutSeconds: positiveInteger('a positive number of seconds').default(10),
   statementBytes: positiveInteger('a positive number of bytes')
     .min(4096, { error: 'must be at least 4096' })
@@ -56,12 +61,16 @@ const BackupOptionsSchema = z.strictObject({
   events: z.boolean({ error: 'must be true or false' }).default(false),
   definers: z.enum(['strip', 'keep'], { error: "must be 'strip' or 'keep'" }).default('strip'),
   dumpCommand: z.string({ error: 'must be a program name or path' }).min(1).default('mariadb-dump'),
-  onProgress: z.custom<(progress: Progress) => void>((value) => typeof value === 'function', {
-    error: 'must be a function',
-  }).optional(),
-  onWarning: z.custom<(message: string) => void>((value) => typeof value === 'function', {
-    error: 'must be a function',
-  }).optional(),
+  onProgress: z
+    .custom<(progress: Progress) => void>((value) => typeof value === 'function', {
+      error: 'must be a function',
+    })
+    .optional(),
+  onWarning: z
+    .custom<(message: string) => void>((value) => typeof value === 'function', {
+      error: 'must be a function',
+    })
+    .optional(),
 })
 
 /** Options of {@link createBackup}. Every field but `directory` is optional. */
@@ -149,7 +158,11 @@ export async function createBackup(source: BackupSource, options: BackupOptions)
   const resolved = parseOptions(BackupOptionsSchema, options, 'backup options')
   const database = resolved.database ?? source.options.connection.database
   if (database === undefined) {
-    throw new BackupFailedError('(none)', 'connect', new Error('no database given: set options.database or connect to one'))
+    throw new BackupFailedError(
+      '(none)',
+      'connect',
+      new Error('no database given: set options.database or connect to one'),
+    )
   }
   const directory = resolve(resolved.directory)
   const startedAt = new Date()
@@ -235,7 +248,11 @@ export async function createBackup(source: BackupSource, options: BackupOptions)
   // The archive size is what was hashed; a different size on disk now means someone else touched it.
   const onDisk = await stat(archivePath)
   if (onDisk.size !== manifest.archive.bytes) {
-    throw new BackupFailedError(database, 'finish', new Error(`archive size changed after writing (${onDisk.size})`))
+    throw new BackupFailedError(
+      database,
+      'finish',
+      new Error(`archive size changed after writing (${onDisk.size})`),
+    )
   }
   return Object.freeze({
     manifest,
@@ -362,7 +379,8 @@ async function dumpBuiltin(
       "SELECT SUM(TABLE_ROWS) AS `rows` FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'",
       [database],
     )
-    progress.rowsTotal = estimates[0]?.rows === null || estimates[0] === undefined ? null : Number(estimates[0].rows)
+    progress.rowsTotal =
+      estimates[0]?.rows === null || estimates[0] === undefined ? null : Number(estimates[0].rows)
     progress.emit()
     const rowCounts = await readRows(snapshot, schema, writer, resolved, progress, groupConcatLimit)
 
@@ -379,7 +397,9 @@ async function dumpBuiltin(
         Buffer.from(object.createStatement, 'utf8'),
       )
     }
-    const rows = Object.fromEntries(schema.tables.map((table) => [table.name, rowCounts.get(table.name) ?? 0]))
+    const rows = Object.fromEntries(
+      schema.tables.map((table) => [table.name, rowCounts.get(table.name) ?? 0]),
+    )
     await writer.write({ kind: 'end', blocks: writer.blocks + 1, rows })
     for (const worker of snapshot.workers) await worker.query('COMMIT').catch(() => {})
     return {
@@ -458,7 +478,9 @@ async function takeSnapshot(
     try {
       const now = await listBaseTables(probe, database)
       if (now.join('\u0000') !== tables.join('\u0000')) continue
-      await Promise.all(workers.map((worker) => worker.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')))
+      await Promise.all(
+        workers.map((worker) => worker.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')),
+      )
       const schema = await readSchemaStage(workers[0]!, database, schemaOptions)
       return { workers, mode: 'lock-tables', lockMs: performance.now() - lockedAt, schema }
     } finally {
@@ -541,7 +563,9 @@ async function readRows(
       }
       if (info.integerKey === undefined) return { kind: 'scan', table: info }
       const key = quoteIdentifier(info.integerKey)
-      const [bounds] = await worker.queryRaw(`SELECT MIN(${key}), MAX(${key}) FROM ${quoteIdentifier(info.name)}`)
+      const [bounds] = await worker.queryRaw(
+        `SELECT MIN(${key}), MAX(${key}) FROM ${quoteIdentifier(info.name)}`,
+      )
       if (bounds?.[0] === null || bounds?.[0] === undefined) {
         finishTable()
         continue
@@ -565,7 +589,10 @@ async function readRows(
     }
   }
 
-  const runRange = async (worker: ServerConnection, task: Extract<Task, { kind: 'range' }>): Promise<void> => {
+  const runRange = async (
+    worker: ServerConnection,
+    task: Extract<Task, { kind: 'range' }>,
+  ): Promise<void> => {
     const { table } = task
     const key = quoteIdentifier(table.info.integerKey!)
     const [row] = await worker.queryRaw(
@@ -581,14 +608,17 @@ async function readRows(
           `SELECT MIN(${key}) FROM ${quoteIdentifier(table.info.name)} WHERE ${key} >= ${task.high}`,
         )
         const found = next?.[0]
-        if (table.cursor === task.high) table.cursor = found === null || found === undefined ? table.max + 1n : BigInt(found.toString())
+        if (table.cursor === task.high)
+          table.cursor = found === null || found === undefined ? table.max + 1n : BigInt(found.toString())
       }
       return
     }
-        if (values.length >= groupConcatLimit - 64) {
+    if (values.length >= groupConcatLimit - 64) {
       // GROUP_CONCAT may have cut the list: read the range again in halves.
       if (task.high - task.low <= 1n) {
-        throw new Error(`a row of ${table.info.name} is larger than max_allowed_packet (${groupConcatLimit} bytes)`)
+        throw new Error(
+          `a row of ${table.info.name} is larger than max_allowed_packet (${groupConcatLimit} bytes)`,
+        )
       }
       const middle = task.low + (task.high - task.low) / 2n
       table.redo.push({ low: task.low, high: middle }, { low: middle, high: task.high })
@@ -697,4 +727,3 @@ async function readRows(
   )
   return counts
 }
-

@@ -23,7 +23,13 @@ export async function dumpWithMariadbDump(
 ): Promise<DumpOutcome> {
   const connection = await ServerConnection.open(options, database)
   let serverVersion: string
-  let names: { tables: DumpOutcome['tables']; views: string[]; routines: string[]; triggers: string[]; events: string[] }
+  let names: {
+    tables: DumpOutcome['tables']
+    views: string[]
+    routines: string[]
+    triggers: string[]
+    events: string[]
+  }
   let charset: string
   let collation: string
   try {

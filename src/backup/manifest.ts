@@ -99,7 +99,9 @@ export async function readManifest(path: string): Promise<BackupManifest> {
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    throw new ArchiveCorruptError(path, `the manifest cannot be read (${(error as Error).message})`, { cause: error })
+    throw new ArchiveCorruptError(path, `the manifest cannot be read (${(error as Error).message})`, {
+      cause: error,
+    })
   }
   return parseManifest(path, text)
 }
@@ -123,7 +125,10 @@ export function parseManifest(path: string, text: string): BackupManifest {
   }
   const match = BACKUP_FILE_PATTERN.exec(parsed.data.archive.file)
   if (basename(parsed.data.archive.file) !== parsed.data.archive.file || !match || match[3] !== 'gz') {
-    throw new ArchiveCorruptError(path, `the manifest names an unexpected archive file ${JSON.stringify(parsed.data.archive.file)}`)
+    throw new ArchiveCorruptError(
+      path,
+      `the manifest names an unexpected archive file ${JSON.stringify(parsed.data.archive.file)}`,
+    )
   }
   return parsed.data
 }

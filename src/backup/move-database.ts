@@ -1,7 +1,10 @@
-import { readSchema, type ObjectInfo, type SchemaInfo } from './schema-reader.js'
-import { quoteIdentifier, type ServerConnection } from './server-connection.js'
 import type { ResolvedDatabaseOptions } from '../database/database-options.js'
-import { ServerConnection as Connection } from './server-connection.js'
+import { type ObjectInfo, readSchema, type SchemaInfo } from './schema-reader.js'
+import {
+  ServerConnection as Connection,
+  quoteIdentifier,
+  type ServerConnection,
+} from './server-connection.js'
 
 /**
  * Moves every table of the complete `source` database into `target`, with one atomic `RENAME TABLE`, then
@@ -19,12 +22,14 @@ export async function moveDatabase(
   targetExists: boolean,
 ): Promise<void> {
   const { source, target, trash } = names
-  const open = (database: string) => Connection.open(options, database, ['SET SESSION foreign_key_checks = 0'])
+  const open = (database: string) =>
+    Connection.open(options, database, ['SET SESSION foreign_key_checks = 0'])
   const sourceConnection = await open(source)
   let incoming: SchemaInfo
   try {
     incoming = await readSchema(sourceConnection, source, { events: true, stripDefiners: false })
-    for (const trigger of incoming.triggers) await sourceConnection.query(`DROP TRIGGER ${quoteIdentifier(trigger.name)}`)
+    for (const trigger of incoming.triggers)
+      await sourceConnection.query(`DROP TRIGGER ${quoteIdentifier(trigger.name)}`)
   } finally {
     await sourceConnection.close()
   }
@@ -44,14 +49,17 @@ export async function moveDatabase(
     targetConnection = await open(target)
   }
   const renames = [
-    ...(outgoing?.tables ?? []).map((table) => `${qualified(target, table.name)} TO ${qualified(trash, table.name)}`),
+    ...(outgoing?.tables ?? []).map(
+      (table) => `${qualified(target, table.name)} TO ${qualified(trash, table.name)}`,
+    ),
     ...incoming.tables.map((table) => `${qualified(source, table.name)} TO ${qualified(target, table.name)}`),
   ]
   const created: ObjectInfo[] = []
   let swapped = false
   try {
     if (outgoing) {
-      for (const trigger of outgoing.triggers) await targetConnection.query(`DROP TRIGGER ${quoteIdentifier(trigger.name)}`)
+      for (const trigger of outgoing.triggers)
+        await targetConnection.query(`DROP TRIGGER ${quoteIdentifier(trigger.name)}`)
     }
     if (renames.length > 0) await admin.query(`RENAME TABLE ${renames.join(', ')}`)
     swapped = true
@@ -60,22 +68,37 @@ export async function moveDatabase(
         await targetConnection.query(dropStatement(object))
       }
     }
-    for (const object of [...incoming.routines, ...incoming.views, ...incoming.triggers, ...incoming.events]) {
+    for (const object of [
+      ...incoming.routines,
+      ...incoming.views,
+      ...incoming.triggers,
+      ...incoming.events,
+    ]) {
       await createObject(targetConnection, object)
       created.push(object)
     }
   } catch (error) {
     // Put everything back as it was, as far as the server lets us.
-    for (const object of created.reverse()) await targetConnection.query(dropStatement(object)).catch(() => {})
+    for (const object of created.reverse())
+      await targetConnection.query(dropStatement(object)).catch(() => {})
     if (swapped) {
       const back = [
-        ...incoming.tables.map((table) => `${qualified(target, table.name)} TO ${qualified(source, table.name)}`),
-        ...(outgoing?.tables ?? []).map((table) => `${qualified(trash, table.name)} TO ${qualified(target, table.name)}`),
+        ...incoming.tables.map(
+          (table) => `${qualified(target, table.name)} TO ${qualified(source, table.name)}`,
+        ),
+        ...(outgoing?.tables ?? []).map(
+          (table) => `${qualified(trash, table.name)} TO ${qualified(target, table.name)}`,
+        ),
       ]
       if (back.length > 0) await admin.query(`RENAME TABLE ${back.join(', ')}`).catch(() => {})
     }
     if (outgoing) {
-      for (const object of [...outgoing.routines, ...outgoing.views, ...outgoing.triggers, ...outgoing.events]) {
+      for (const object of [
+        ...outgoing.routines,
+        ...outgoing.views,
+        ...outgoing.triggers,
+        ...outgoing.events,
+      ]) {
         await createObject(targetConnection, object).catch(() => {})
       }
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(trash)}`).catch(() => {})

@@ -22,7 +22,7 @@ const RestoreOptionsSchema = z.strictObject({
     .string({ error: 'must be a database name' })
     .min(1, { error: 'must be a database name of 1 to 64 characters' })
     .max(64, { error: 'must be a database name of 1 to 64 characters' })
-    .regex(/^[^/\\.\u0000]+$/, { error: 'must be a database name without / \\ or .' })
+    .regex(/^[^/\\.]+$/, { error: 'must be a database name without / \\ or .' })
     .refine((name) => !/\s$/.test(name), { error: 'must not end with a space' }),
   replace: z.boolean({ error: 'must be true or false' }).default(false),
   parallel: z
@@ -32,9 +32,11 @@ const RestoreOptionsSchema = z.strictObject({
     .max(32, { error: 'must be at most 32' })
     .default(2),
   clientCommand: z.string({ error: 'must be a program name or path' }).min(1).default('mariadb'),
-  onProgress: z.custom<(progress: Progress) => void>((value) => typeof value === 'function', {
-    error: 'must be a function',
-  }).optional(),
+  onProgress: z
+    .custom<(progress: Progress) => void>((value) => typeof value === 'function', {
+      error: 'must be a function',
+    })
+    .optional(),
 })
 
 /** Options of {@link restoreBackup}. */
@@ -133,7 +135,12 @@ export async function restoreBackup(source: BackupSource, options: RestoreOption
     progress.phase = 'finishing'
     progress.emit()
     try {
-      await moveDatabase(source.options, admin, { source: temporary, target, trash }, await databaseExists(admin, target))
+      await moveDatabase(
+        source.options,
+        admin,
+        { source: temporary, target, trash },
+        await databaseExists(admin, target),
+      )
     } catch (error) {
       throw new RestoreFailedError(target, error)
     }
@@ -150,7 +157,8 @@ export async function restoreBackup(source: BackupSource, options: RestoreOption
       manifest,
     })
   } finally {
-    if (temporaryCreated) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(temporary)}`).catch(() => {})
+    if (temporaryCreated)
+      await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(temporary)}`).catch(() => {})
     await admin.close()
   }
 }
@@ -212,7 +220,11 @@ async function loadArchive(
       blocks++
       const { header } = block
       if (!sawHeader) {
-        if (header.kind !== 'header' || header.format !== ARCHIVE_FORMAT || header.version !== ARCHIVE_VERSION) {
+        if (
+          header.kind !== 'header' ||
+          header.format !== ARCHIVE_FORMAT ||
+          header.version !== ARCHIVE_VERSION
+        ) {
           throw corrupt('it does not start with a kysely-toolkit header block')
         }
         sawHeader = true
@@ -252,7 +264,8 @@ async function loadArchive(
             await scriptRun
           }
           sawEnd = true
-          if (header.blocks !== blocks) throw corrupt(`it has ${blocks} blocks, its end block says ${header.blocks}`)
+          if (header.blocks !== blocks)
+            throw corrupt(`it has ${blocks} blocks, its end block says ${header.blocks}`)
           for (const [table, count] of Object.entries(header.rows)) {
             const restored = rowsByTable.get(table) ?? 0
             if (restored !== count || (expected.get(table) ?? count) !== count) {
@@ -290,10 +303,10 @@ async function loadArchive(
     const statement = block.payload.toString('utf8')
     const connection = await acquire()
     if (failure !== undefined) throw failure
-    const task = connection
-      .execute(statement)
+    const task = executeWithRetry(connection, statement)
       .then((affected) => {
-        if (affected !== rows) throw new Error(`table ${table}: a statement of ${rows} rows inserted ${affected}`)
+        if (affected !== rows)
+          throw new Error(`table ${table}: a statement of ${rows} rows inserted ${affected}`)
         const total = (rowsByTable.get(table) ?? 0) + affected
         rowsByTable.set(table, total)
         progress.rows += affected
@@ -305,6 +318,25 @@ async function loadArchive(
         inFlight.delete(task)
       })
     inFlight.add(task)
+  }
+}
+
+/** Deadlock, lock wait timeout: an autocommit INSERT was rolled back whole and can simply run again. */
+const RETRYABLE = new Set([1213, 1205])
+
+/**
+ * Runs one INSERT, again after a deadlock: connections inserting into the same table at once can deadlock on
+ * index gap locks, and InnoDB then rolls the whole statement back.
+ */
+async function executeWithRetry(connection: ServerConnection, statement: string): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connection.execute(statement)
+    } catch (error) {
+      const errno = (error as { errno?: number }).errno
+      if (errno === undefined || !RETRYABLE.has(errno) || attempt >= 8) throw error
+      await new Promise((resolve) => setTimeout(resolve, attempt * 20 * Math.random()))
+    }
   }
 }
 
@@ -320,7 +352,8 @@ async function createDatabaseFor(source: BackupSource, database: string, charset
 }
 
 function safeName(name: string): string {
-  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unexpected character set or collation ${JSON.stringify(name)}`)
+  if (!/^[A-Za-z0-9_]+$/.test(name))
+    throw new Error(`unexpected character set or collation ${JSON.stringify(name)}`)
   return name
 }
 
@@ -370,7 +403,9 @@ function startScript(
 }
 
 async function databaseExists(connection: ServerConnection, name: string): Promise<boolean> {
-  const rows = await connection.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])
+  const rows = await connection.query('SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
+    name,
+  ])
   return rows.length > 0
 }
 

@@ -116,7 +116,9 @@ export async function readSchema(
       GROUP BY k.TABLE_NAME`,
     [database],
   )
-  const keyByTable = new Map(keyRows.filter((row) => Number(row.count) === 1).map((row) => [row.tableName, row.name]))
+  const keyByTable = new Map(
+    keyRows.filter((row) => Number(row.count) === 1).map((row) => [row.tableName, row.name]),
+  )
   const columnsByTable = new Map<string, ColumnInfo[]>()
   for (const row of columnRows) {
     const list = columnsByTable.get(row.tableName) ?? []
@@ -130,7 +132,9 @@ export async function readSchema(
   }
   const tables: TableInfo[] = []
   for (const row of tableRows) {
-    const [created] = await connection.query<Record<string, string>>(`SHOW CREATE TABLE ${quoteIdentifier(row.name)}`)
+    const [created] = await connection.query<Record<string, string>>(
+      `SHOW CREATE TABLE ${quoteIdentifier(row.name)}`,
+    )
     const createStatement = created?.['Create Table']
     if (createStatement === undefined) throw new Error(`SHOW CREATE TABLE ${row.name} returned nothing`)
     const allColumns = columnsByTable.get(row.name) ?? []
@@ -155,7 +159,9 @@ export async function readSchema(
   )
   const views: ObjectInfo[] = []
   for (const row of viewRows) {
-    const [created] = await connection.query<Record<string, string>>(`SHOW CREATE VIEW ${quoteIdentifier(row.name)}`)
+    const [created] = await connection.query<Record<string, string>>(
+      `SHOW CREATE VIEW ${quoteIdentifier(row.name)}`,
+    )
     const statement = created?.['Create View']
     if (statement === undefined) throw new Error(`SHOW CREATE VIEW ${row.name} returned nothing`)
     views.push({ kind: 'view', name: row.name, createStatement: strip(statement), sqlMode: null })
@@ -177,7 +183,12 @@ export async function readSchema(
         `SHOW CREATE ${row.type} ${row.name} returned no body: the backup user needs the privilege to read routine bodies (MariaDB: SELECT on mysql.proc or SHOW CREATE ROUTINE; MySQL 8: SHOW_ROUTINE)`,
       )
     }
-    routines.push({ kind, name: row.name, createStatement: strip(statement), sqlMode: created?.sql_mode ?? null })
+    routines.push({
+      kind,
+      name: row.name,
+      createStatement: strip(statement),
+      sqlMode: created?.sql_mode ?? null,
+    })
   }
 
   const triggerRows = await connection.query<{ name: string; table: string }>(
@@ -190,7 +201,8 @@ export async function readSchema(
       `SHOW CREATE TRIGGER ${quoteIdentifier(row.name)}`,
     )
     const statement = created?.['SQL Original Statement']
-    if (statement === undefined || statement === null) throw new Error(`SHOW CREATE TRIGGER ${row.name} returned nothing`)
+    if (statement === undefined || statement === null)
+      throw new Error(`SHOW CREATE TRIGGER ${row.name} returned nothing`)
     triggers.push({
       kind: 'trigger',
       name: row.name,
@@ -211,8 +223,14 @@ export async function readSchema(
         `SHOW CREATE EVENT ${quoteIdentifier(row.name)}`,
       )
       const statement = created?.['Create Event']
-      if (statement === undefined || statement === null) throw new Error(`SHOW CREATE EVENT ${row.name} returned nothing`)
-      events.push({ kind: 'event', name: row.name, createStatement: strip(statement), sqlMode: created?.sql_mode ?? null })
+      if (statement === undefined || statement === null)
+        throw new Error(`SHOW CREATE EVENT ${row.name} returned nothing`)
+      events.push({
+        kind: 'event',
+        name: row.name,
+        createStatement: strip(statement),
+        sqlMode: created?.sql_mode ?? null,
+      })
     }
   }
 
@@ -247,7 +265,10 @@ function orderViews(views: readonly ObjectInfo[]): ObjectInfo[] {
 }
 
 const QUOTED_PART = "(?:`(?:[^`]|``)*`|'(?:[^'\\\\]|\\\\.|'')*'|[^\\s@`']+)"
-const DEFINER = new RegExp(`\\s+DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${QUOTED_PART}(?:@${QUOTED_PART})?)`, 'i')
+const DEFINER = new RegExp(
+  `\\s+DEFINER\\s*=\\s*(?:CURRENT_USER(?:\\(\\))?|${QUOTED_PART}(?:@${QUOTED_PART})?)`,
+  'i',
+)
 const OBJECT_WORD = /\s(?:VIEW|TRIGGER|PROCEDURE|FUNCTION|EVENT)\s/i
 
 /**

@@ -84,7 +84,12 @@ export class ServerConnection {
   queryRaw(sql: string, values?: readonly unknown[]): Promise<RawValue[][]> {
     return new Promise((resolve, reject) => {
       this.raw.query(
-        { sql, rowsAsArray: true, typeCast: false, ...(values === undefined ? {} : { values: values as never }) },
+        {
+          sql,
+          rowsAsArray: true,
+          typeCast: false,
+          ...(values === undefined ? {} : { values: values as never }),
+        },
         (error, rows) => (error ? reject(error) : resolve(rows as unknown as RawValue[][])),
       )
     })

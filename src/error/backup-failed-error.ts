@@ -31,9 +31,13 @@ export class BackupFailedError extends ToolkitError {
   readonly stage: BackupStage
 
   constructor(database: string, stage: BackupStage, cause: unknown) {
-    super('BACKUP_FAILED', `Backup of database ${database} failed while ${describeStage(stage)}: ${reasonOf(cause)}`, {
-      cause,
-    })
+    super(
+      'BACKUP_FAILED',
+      `Backup of database ${database} failed while ${describeStage(stage)}: ${reasonOf(cause)}`,
+      {
+        cause,
+      },
+    )
     this.database = database
     this.stage = stage
   }
@@ -63,7 +67,9 @@ function describeStage(stage: BackupStage): string {
 export function reasonOf(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as { code?: unknown }).code
-    return typeof code === 'string' && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message
+    return typeof code === 'string' && !cause.message.includes(code)
+      ? `${code}: ${cause.message}`
+      : cause.message
   }
   return String(cause)
 }

@@ -23,9 +23,13 @@ export class RestoreFailedError extends ToolkitError {
   readonly target: string
 
   constructor(target: string, cause: unknown) {
-    super('RESTORE_FAILED', `Restore into database ${target} failed; ${target} was left as it was: ${reasonOf(cause)}`, {
-      cause,
-    })
+    super(
+      'RESTORE_FAILED',
+      `Restore into database ${target} failed; ${target} was left as it was: ${reasonOf(cause)}`,
+      {
+        cause,
+      },
+    )
     this.target = target
   }
 
