@@ -40,7 +40,15 @@ async function transferLoop(connection: Connection, shouldStop: () => boolean, c
     try {
       await connection.query('START TRANSACTION')
       // Lock in id order so writers do not deadlock each other.
-      for (const [id, delta] of from < to ? [[from, -amount], [to, amount]] : [[to, amount], [from, -amount]]) {
+      for (const [id, delta] of from < to
+        ? [
+            [from, -amount],
+            [to, amount],
+          ]
+        : [
+            [to, amount],
+            [from, -amount],
+          ]) {
         await connection.query('UPDATE accounts SET balance = balance + ? WHERE id = ?', [delta, id])
       }
       await connection.query(
@@ -93,10 +101,12 @@ describe('backups under concurrent bank transfers', () => {
                 WHERE a.balance <> 1000 + COALESCE(i.amount, 0) - COALESCE(o.amount, 0)`,
             )) as unknown as [unknown[]]
             expect(mismatched).toEqual([])
-            const [[ledger]] = (await check.query('SELECT COUNT(*) AS n FROM account_transactions')) as unknown as [
-              { n: number }[],
-            ]
-            expect(ledger!.n).toBe(backup.manifest.tables.find((table) => table.name === 'account_transactions')?.rows)
+            const [[ledger]] = (await check.query(
+              'SELECT COUNT(*) AS n FROM account_transactions',
+            )) as unknown as [{ n: number }[]]
+            expect(ledger!.n).toBe(
+              backup.manifest.tables.find((table) => table.name === 'account_transactions')?.rows,
+            )
             ledgerSizes.push(ledger!.n)
           } finally {
             await check.end()
