@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { type FileHandle, open, rename, unlink } from 'node:fs/promises'
+import { access, type FileHandle, link, open, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
@@ -107,9 +107,9 @@ export class ArchiveWriter {
     return { bytes: this.#bytes, sha256: this.#hash.digest('hex') }
   }
 
-  /** Moves the finished archive to `finalPath`. */
+  /** Moves the finished archive to `finalPath`, which must not exist. */
   async commit(finalPath: string): Promise<void> {
-    await rename(this.temporaryPath, finalPath)
+    await renameWithoutReplacing(this.temporaryPath, finalPath)
   }
 
   /** Stops and deletes the temporary file. Never throws. */
@@ -146,11 +146,34 @@ export async function writeFileAtomically(path: string, content: string): Promis
   }
   await handle.close()
   try {
-    await rename(temporaryPath, path)
+    await renameWithoutReplacing(temporaryPath, path)
   } catch (error) {
     await unlink(temporaryPath).catch(() => {})
     throw error
   }
+}
+
+/**
+ * Renames `from` to `to`, failing with EEXIST instead of replacing an existing file (a hard link, then the
+ * temporary name removed; a plain rename after an existence check where hard links are not supported).
+ *
+ * @internal
+ */
+export async function renameWithoutReplacing(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw error
+    const exists = await access(to).then(
+      () => true,
+      () => false,
+    )
+    if (exists) throw Object.assign(new Error(`${to} already exists`), { code: 'EEXIST' })
+    await rename(from, to)
+    return
+  }
+  await unlink(from)
 }
 
 /** Flushes a directory's entries (renames) to disk; ignored where directories cannot be opened. @internal */
