@@ -229,13 +229,16 @@ export async function createBackup(source: BackupSource, options: BackupOptions)
       events: taken.events,
       warnings,
     }
+    let committed = false
     try {
       await writer.commit(archivePath)
+      committed = true
+      // The manifest last: only a complete archive ever gets one.
       await writeFileAtomically(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`)
       await syncDirectory(directory)
     } catch (error) {
-      await unlink(manifestPath).catch(() => {})
-      await unlink(archivePath).catch(() => {})
+      // Only remove what this backup wrote (a name clash must not delete the other backup).
+      if (committed) await unlink(archivePath).catch(() => {})
       throw new StageError('write', error)
     }
   } catch (error) {
