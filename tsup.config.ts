@@ -9,6 +9,10 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
+      'migration/index': 'src/migration/index.ts',
+      'encryption/index': 'src/plugin/encryption/index.ts',
+      'codegen/index': 'codegen/index.ts',
+      'prometheus/index': 'src/prometheus/index.ts',
       'backup/index': 'src/backup/index.ts',
     },
     format: ['esm', 'cjs'],

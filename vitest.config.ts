@@ -1,13 +1,31 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+const source = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+
+/**
+ * Docs examples import the package by its published name, as users will; in tests those names resolve to the
+ * sources (tsconfig.json's `paths` does the same for the type checker).
+ */
+const PACKAGE_ALIASES = [
+  { find: /^kysely-toolkit$/, replacement: source('./src/index.ts') },
+  { find: /^kysely-toolkit\/testing$/, replacement: source('./src/testing/index.ts') },
+  { find: /^kysely-toolkit\/migration$/, replacement: source('./src/migration/index.ts') },
+  { find: /^kysely-toolkit\/encryption$/, replacement: source('./src/plugin/encryption/index.ts') },
+  { find: /^kysely-toolkit\/codegen$/, replacement: source('./codegen/index.ts') },
+  { find: /^kysely-toolkit\/prometheus$/, replacement: source('./src/prometheus/index.ts') },
+]
 
 /**
  * Four projects, run together by `npm test` or alone with `--project`:
  * - unit: no server; SQL shape through Kysely's DummyDriver, plugins driven with canned rows.
  * - integration: a real MySQL-compatible server, one throw-away database per run (see test/helpers/global-setup.ts).
  * - types: `*.test-d.ts` files checked by the type checker.
+ * - docs: builds the docs site and opens its pages in headless Chromium (Debian's chromium; screenshots saved).
  * - package: the packed tarball, imported as ESM and required as CJS (needs `npm run build` first).
  */
 export default defineConfig({
+  resolve: { alias: PACKAGE_ALIASES },
   test: {
     projects: [
       {
@@ -38,6 +56,14 @@ export default defineConfig({
             include: ['test/types/**/*.test-d.ts'],
             tsconfig: './tsconfig.json',
           },
+        },
+      },
+      {
+        test: {
+          name: 'docs',
+          include: ['test/docs/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
       {

@@ -16,7 +16,24 @@ export {
   type HealthReport,
   type HealthStatus,
 } from './database/health.js'
+export {
+  BIGINT_MODES,
+  type BigintMode,
+  createTypeCast,
+  DATE_MODES,
+  DATETIME_MODES,
+  type DateMode,
+  type DatetimeMode,
+  JSON_MODES,
+  type JsonMode,
+  type ResolvedTypeCastOptions,
+  TINYINT1_MODES,
+  type Tinyint1Mode,
+  TYPE_CAST_DEFAULTS,
+  type TypeCastOptions,
+} from './database/type-cast.js'
 export { DatabaseClosedError } from './error/database-closed-error.js'
+export { DatabaseUnreachableError } from './error/database-unreachable-error.js'
 export { InvalidOptionsError, type OptionsProblem } from './error/invalid-options-error.js'
 export { PoolTimeoutError } from './error/pool-timeout-error.js'
 export {
@@ -26,3 +43,67 @@ export {
   type ToolkitErrorOptions,
 } from './error/toolkit-error.js'
 export { UnsafeParameterError } from './error/unsafe-parameter-error.js'
+export { combineLogs, type LogFunction } from './plugin/combine-logs.js'
+export {
+  logConsoleStyle,
+  logPinoStyle,
+  type MessageFirstLogger,
+  type ObjectFirstLogger,
+  QUERY_LOG_LEVELS,
+  type QueryLogLevel,
+  type QueryLogWriter,
+} from './plugin/logging/log-writers.js'
+export type { QueryLogError, QueryLogEvent } from './plugin/logging/query-log-event.js'
+export {
+  createQueryLogger,
+  type QueryLogger,
+  type QueryLoggerOptions,
+  type ResolvedQueryLoggerOptions,
+} from './plugin/logging/query-logger.js'
+export { QueryLoggerPlugin } from './plugin/logging/query-logger-plugin.js'
+export { DEFAULT_SENSITIVE_COLUMNS, REDACTED, type RedactionOptions } from './plugin/logging/redaction.js'
+export {
+  formatPrometheus,
+  METRIC_TYPES,
+  type MetricFamily,
+  type MetricSample,
+  type MetricType,
+  PROMETHEUS_CONTENT_TYPE,
+} from './plugin/metrics/prometheus.js'
+export {
+  createQueryMetrics,
+  DEFAULT_LATENCY_BUCKETS,
+  type ErrorCount,
+  type LatencySummary,
+  NO_TABLE_LABEL,
+  OTHER_LABEL,
+  type PoolGauges,
+  type QueryCount,
+  type QueryMetrics,
+  type QueryMetricsOptions,
+  type QueryMetricsSnapshot,
+  type RetryCount,
+  type SlowQuery,
+} from './plugin/metrics/query-metrics.js'
+export { isQueryKind, QUERY_KINDS, type QueryKind } from './plugin/query-info/query-kind.js'
+export {
+  createQueryTracing,
+  type QuerySpan,
+  type QueryTracer,
+  type QueryTracing,
+  type QueryTracingOptions,
+  type SpanAttributeValue,
+} from './plugin/tracing/query-tracing.js'
+export {
+  COLUMN_INSERT_MODES,
+  COLUMN_JS_TYPES,
+  type ColumnDefault,
+  type ColumnInsertMode,
+  type ColumnJsType,
+  type ColumnMetadata,
+  type ForeignKeyMetadata,
+  type IndexMetadata,
+  type SchemaMetadata,
+  type TableMetadata,
+  type UniqueKeyMetadata,
+} from './schema/schema-metadata.js'

@@ -36,7 +36,11 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
     }
     if (ToolkitError.is(error)) {
       io.stderr.write(`kysely-toolkit ${name}: ${error.message}\n`)
-      if (error.cause instanceof Error && !ToolkitError.is(error.cause))
+      if (
+        error.cause instanceof Error &&
+        !ToolkitError.is(error.cause) &&
+        !error.message.includes(error.cause.message)
+      )
         io.stderr.write(`  caused by: ${error.cause.message}\n`)
       return 1
     }

@@ -41,7 +41,7 @@ export interface MigrateResult {
  * console.log(`applied ${applied.length} migrations`)
  * ```
  */
-export async function migrate(db: Kysely<unknown>, options: MigrateOptions): Promise<MigrateResult> {
+export async function migrate<DB>(db: Kysely<DB>, options: MigrateOptions): Promise<MigrateResult> {
   const migrator = createMigrator(db, options)
   const target = options.target ?? 'latest'
   const resultSet: MigrationResultSet =
@@ -89,9 +89,9 @@ export async function migrationStatus(
   return migrations.map((migration) => ({ name: migration.name, executedAt: migration.executedAt }))
 }
 
-function createMigrator(db: Kysely<unknown>, options: MigrateOptions): Migrator {
+function createMigrator<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
   return new Migrator({
-    db,
+    db: db as unknown as Kysely<unknown>,
     provider: new FolderMigrationProvider(options.folder),
     ...(options.migrationTableName === undefined ? {} : { migrationTableName: options.migrationTableName }),
     ...(options.migrationLockTableName === undefined

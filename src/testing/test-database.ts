@@ -4,6 +4,7 @@ import { createConnection } from 'mysql2/promise'
 import { createDatabase, type Database } from '../database/create-database.js'
 import type { DatabaseOptions } from '../database/database-options.js'
 import { migrate } from '../migration/migrate.js'
+import { findTestServer } from './server-source.js'
 
 const PREFIX_PATTERN = /^[a-z][a-z0-9]{0,15}$/
 const NAME_PATTERN = /^([a-z][a-z0-9]{0,15})_(\d+)_[a-z0-9]+_[a-z0-9]+$/
@@ -11,8 +12,9 @@ const NAME_PATTERN = /^([a-z][a-z0-9]{0,15})_(\d+)_[a-z0-9]+_[a-z0-9]+$/
 /** Options of {@link createTestDatabase}. */
 export interface TestDatabaseOptions<DB> {
   /**
-   * The server, as a URL without a database (`mysql://root@127.0.0.1:3306`).
-   * Defaults to `TEST_DATABASE_URL`, else `mysql://root@127.0.0.1:3306`.
+   * The server, as a URL without a database (`mysql://root@127.0.0.1:3306`). Defaults to the server
+   * {@link findTestServer} finds: `TEST_DATABASE_URL`, a MySQL container when Docker answers, 127.0.0.1:3306 as
+   * root, or a private server started from the installed `mariadbd`/`mysqld` (stopped again by `destroy()`).
    */
   readonly serverUrl?: string
   /** A folder of migrations to run on the new database. */
@@ -74,7 +76,8 @@ export async function createTestDatabase<DB>(
       `prefix must be 1 to 16 lower-case letters and digits, starting with a letter (got ${JSON.stringify(prefix)})`,
     )
   }
-  const serverUrl = options.serverUrl ?? process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306'
+  const server = options.serverUrl === undefined ? await findTestServer() : undefined
+  const serverUrl = options.serverUrl ?? server!.url
   const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`
   await sweepAbandonedDatabases(serverUrl, prefix)
   await withAdminConnection(serverUrl, (admin) =>
@@ -89,12 +92,13 @@ export async function createTestDatabase<DB>(
     destroyed ??= (async () => {
       await database.close({ timeoutMs: 5_000 }).catch(() => {})
       await dropDatabase(serverUrl, name)
+      await server?.stop()
     })()
     return destroyed
   }
   try {
     if (options.migrations !== undefined) {
-      await migrate(database.db as Kysely<unknown>, { folder: options.migrations })
+      await migrate(database.db, { folder: options.migrations })
     }
     await options.seed?.(database.db)
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { TestProject } from 'vitest/node'
 import type { DB } from '../../example/generated/db.js'
 import { seedShop } from '../../example/seed.js'
+import { findTestServer } from '../../src/testing/server-source.js'
 import { createTestDatabase } from '../../src/testing/test-database.js'
 import { EXAMPLE_MIGRATIONS } from './paths.js'
 
@@ -19,7 +20,9 @@ declare module 'vitest' {
  * or by the next run's sweep).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const serverUrl = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306'
+  const server = await findTestServer()
+  console.log(`integration tests run against ${server.description}`)
+  const serverUrl = server.url
   const test = await createTestDatabase<DB>({
     serverUrl,
     migrations: EXAMPLE_MIGRATIONS,
@@ -28,5 +31,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await test.database.close()
   project.provide('databaseUrl', test.url)
   project.provide('serverUrl', serverUrl)
-  return () => test.destroy()
+  return async () => {
+    await test.destroy()
+    await server.stop()
+  }
 }

@@ -1,6 +1,7 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { gunzipSync } from 'node:zlib'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { DB } from '../../../example/generated/db.js'
@@ -8,6 +9,8 @@ import { seedShop } from '../../../example/seed.js'
 import { createBackup, restoreBackup, verifyBackup } from '../../../src/backup/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.js'
 import { EVERY_TYPE_STATEMENTS } from '../../fixtures/backup/every-type.js'
+import { EVERY_TYPE_MIGRATIONS, EVERY_TYPE_ROWS } from '../../fixtures/every-type/every-type.js'
+import type { DB as EveryTypeDB } from '../../fixtures/every-type/generated/default/db.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
 import { dropDatabases, runStatements, snapshotDatabase } from './compare.js'
 
@@ -144,6 +147,33 @@ async function columnNames(database: string, table: string): Promise<string[]> {
   )
   return result.rows.map((row) => row.name)
 }
+
+describe('backup of the codegen every-type fixture', () => {
+  it('round-trips every column type of test/fixtures/every-type exactly, generated columns recomputed', async () => {
+    await using fixture = await createTestDatabase<EveryTypeDB>({
+      serverUrl,
+      migrations: EVERY_TYPE_MIGRATIONS,
+      prefix: 'bkevery',
+    })
+    await fixture.db.insertInto('every_type').values(EVERY_TYPE_ROWS).execute()
+    const backup = await createBackup(fixture.database, { directory, parallel: 2 })
+    const target = `${fixture.name}_r`
+    restored.push(target)
+    await restoreBackup(fixture.database, { manifest: backup.manifestPath, target })
+    const [before, after] = await Promise.all([
+      snapshotDatabase(serverUrl, fixture.name),
+      snapshotDatabase(serverUrl, target),
+    ])
+    expect(after).toEqual(before)
+    expect(after.tables.every_type?.rows).toBe(EVERY_TYPE_ROWS.length)
+    // The generated columns were not in the archive's INSERTs: the server computed them again.
+    const archive = gunzipSync(await readFile(backup.archivePath)).toString('utf8')
+    const insertHead = /INSERT INTO `every_type` \(([^)]*)\) VALUES/.exec(archive)?.[1]
+    expect(insertHead).toContain('`tiny_bool`')
+    expect(insertHead).not.toContain('`varchar_length`')
+    expect(insertHead).not.toContain('`money_doubled`')
+  })
+})
 
 describe(verifyBackup.name, () => {
   it('compares row counts and CHECKSUM TABLE of the source with a restored copy, then drops the copy', async () => {

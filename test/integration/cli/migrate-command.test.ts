@@ -1,0 +1,112 @@
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { runCli } from '../../../src/cli/run-cli.js'
+import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
+import { captureIo } from '../../helpers/capture-io.js'
+
+const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url))
+let test: TestDatabase<unknown>
+
+beforeAll(async () => {
+  test = await createTestDatabase({ serverUrl: inject('serverUrl'), prefix: 'ktcli' })
+})
+afterAll(async () => {
+  await test.destroy()
+})
+
+describe('kysely-toolkit migrate', () => {
+  it('lists, applies and reverts the example migrations named by the config file', async () => {
+    const env = { DATABASE_URL: test.url }
+    const status = captureIo(env, repositoryRoot)
+    expect(await runCli(['migrate', 'status'], status)).toBe(0)
+    expect(status.out()).toContain('0 applied, 3 pending')
+
+    const latest = captureIo(env, repositoryRoot)
+    expect(await runCli(['migrate', 'latest'], latest)).toBe(0)
+    expect(latest.out()).toContain('applied   2024-01-03T00-00-00_create_accounts')
+    expect(latest.out()).toContain('3 migration(s) applied')
+
+    const again = captureIo(env, repositoryRoot)
+    expect(await runCli(['migrate'], again)).toBe(0)
+    expect(again.out()).toBe('nothing to do\n')
+
+    const down = captureIo(env, repositoryRoot)
+    expect(await runCli(['migrate', 'down'], down)).toBe(0)
+    expect(down.out()).toContain('reverted  2024-01-03T00-00-00_create_accounts')
+    const tables = await test.db.introspection.getTables()
+    expect(tables.map((table) => table.name)).not.toContain('accounts')
+
+    const up = captureIo(env, repositoryRoot)
+    expect(await runCli(['migrate', 'up'], up)).toBe(0)
+    expect(up.out()).toContain('1 migration(s) applied')
+  })
+
+  it('names a failing migration and exits 1', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kt-migrations-'))
+    // A user's migrations resolve `kysely` from their project's node_modules.
+    await symlink(join(repositoryRoot, 'node_modules'), join(folder, 'node_modules'))
+    try {
+      await writeFile(
+        join(folder, '001_ok.ts'),
+        "import { sql, type Kysely } from 'kysely'\nexport async function up(db: Kysely<unknown>) { await sql`create table cli_ok (id int primary key)`.execute(db) }\n",
+      )
+      await writeFile(
+        join(folder, '002_broken.ts'),
+        "import { sql, type Kysely } from 'kysely'\nexport async function up(db: Kysely<unknown>) { await sql`create tabel nope (id int)`.execute(db) }\n",
+      )
+      await using fresh = await createTestDatabase({ serverUrl: inject('serverUrl'), prefix: 'ktcli' })
+      const io = captureIo({ DATABASE_URL: fresh.url }, folder)
+      expect(await runCli(['migrate', 'latest', '--folder', folder], io)).toBe(1)
+      expect(io.err()).toContain('Migration 002_broken failed:')
+      expect(io.err()).toContain('You have an error in your SQL syntax')
+      // The migration before the failing one stays applied (MySQL DDL is not transactional).
+      const tables = await fresh.db.introspection.getTables()
+      expect(tables.map((table) => table.name)).toEqual(['cli_ok'])
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+
+  it('answers usage mistakes with exit code 2 and the usage', async () => {
+    const io = captureIo({ DATABASE_URL: test.url }, repositoryRoot)
+    expect(await runCli(['migrate', 'sideways'], io)).toBe(2)
+    expect(io.err()).toContain('unknown migrate action "sideways"')
+    expect(io.err()).toContain('Usage: kysely-toolkit migrate')
+    const unknownFlag = captureIo({ DATABASE_URL: test.url }, repositoryRoot)
+    expect(await runCli(['migrate', '--password', 'x'], unknownFlag)).toBe(2)
+    expect(unknownFlag.err()).toContain("Unknown option '--password'")
+  })
+
+  it('says what is missing when no connection is configured', async () => {
+    const io = captureIo({}, repositoryRoot)
+    expect(await runCli(['migrate', 'status'], io)).toBe(1)
+    expect(io.err()).toContain('DATABASE_URL or DB_HOST (or DB_SOCKET_PATH) must be set')
+  })
+})
+
+describe('kysely-toolkit health', () => {
+  it('exits 0 and prints the server when healthy, 1 with the reason when not', async () => {
+    const healthy = captureIo({ DATABASE_URL: test.url }, repositoryRoot)
+    expect(await runCli(['health'], healthy)).toBe(0)
+    expect(healthy.out()).toMatch(/^healthy {2}\S+ {2}[\d.]+ ms {2}pool: 1 open/)
+
+    const json = captureIo({ DATABASE_URL: test.url }, repositoryRoot)
+    expect(await runCli(['health', '--json'], json)).toBe(0)
+    expect(JSON.parse(json.out())).toMatchObject({ status: 'healthy', pool: { max: 2 } })
+
+    const down = captureIo({ DATABASE_URL: 'mysql://root@127.0.0.1:1/x' }, repositoryRoot)
+    expect(await runCli(['health'], down)).toBe(1)
+    expect(down.out()).toContain('unhealthy  ECONNREFUSED')
+  })
+
+  it('answers --help for every command', async () => {
+    for (const name of ['migrate', 'health']) {
+      const io = captureIo({}, repositoryRoot)
+      expect(await runCli([name, '--help'], io)).toBe(0)
+      expect(io.out()).toContain(`Usage: kysely-toolkit ${name}`)
+    }
+  })
+})
