@@ -21,7 +21,14 @@ import { insertHead, rowTupleExpression } from './row-expression.js'
 import { listBaseTables, readSchema, type SchemaInfo, type TableInfo } from './schema-reader.js'
 import { quoteIdentifier, ServerConnection } from './server-connection.js'
 
-/** How the connections reading rows share one point in time. */
+/**
+ * How the connections reading rows share one point in time (see {@link BackupOptions.snapshot}).
+ *
+ * @example
+ * ```ts
+ * await createBackup(database, { directory: './backups', snapshot: 'single' }) // no LOCK TABLES moment
+ * ```
+ */
 export const SNAPSHOT_MODES = ['lock-tables', 'single'] as const
 /** A mode from {@link SNAPSHOT_MODES}. */
 export type SnapshotMode = (typeof SNAPSHOT_MODES)[number]

@@ -5,7 +5,14 @@ import { join, resolve } from 'node:path'
 import { ArchiveCorruptError } from '../error/archive-corrupt-error.js'
 import { BACKUP_FILE_PATTERN, type BackupManifest, readManifest } from './manifest.js'
 
-/** The state of a backup on disk. */
+/**
+ * The state of a backup on disk, as {@link listBackups} reports it.
+ *
+ * @example
+ * ```ts
+ * const damaged = (await listBackups('./backups')).filter((backup) => backup.status === 'damaged')
+ * ```
+ */
 export const BACKUP_STATUSES = ['ok', 'damaged'] as const
 /** A status from {@link BACKUP_STATUSES}. */
 export type BackupStatus = (typeof BACKUP_STATUSES)[number]

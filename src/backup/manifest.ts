@@ -4,7 +4,14 @@ import { z } from 'zod'
 import { ArchiveCorruptError } from '../error/archive-corrupt-error.js'
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from './archive-format.js'
 
-/** How a backup was taken. */
+/**
+ * How a backup was taken ({@link BackupOptions.engine}).
+ *
+ * @example
+ * ```ts
+ * await createBackup(database, { directory: './backups', engine: 'mariadb-dump' })
+ * ```
+ */
 export const BACKUP_ENGINES = ['builtin', 'mariadb-dump'] as const
 /** An engine from {@link BACKUP_ENGINES}. */
 export type BackupEngine = (typeof BACKUP_ENGINES)[number]
@@ -15,6 +22,12 @@ export type BackupEngine = (typeof BACKUP_ENGINES)[number]
  *   on every table for a moment (`lockMs`);
  * - `single`: one connection, one `START TRANSACTION WITH CONSISTENT SNAPSHOT`, no lock at all;
  * - `single-transaction`: `mariadb-dump --single-transaction`.
+ *
+ * @example
+ * ```ts
+ * const { consistency } = await readManifest(path)
+ * console.log(consistency.mode, consistency.lockMs) // 'lock-tables' 12.4
+ * ```
  */
 export const CONSISTENCY_MODES = ['lock-tables', 'single', 'single-transaction'] as const
 /** A mode from {@link CONSISTENCY_MODES}. */
@@ -66,7 +79,14 @@ export type BackupManifest = z.infer<typeof ManifestSchema>
 /** One table in a {@link BackupManifest}. `rows` is `null` for the mariadb-dump engine. */
 export type BackupManifestTable = z.infer<typeof ManifestTableSchema>
 
-/** The name pattern of backup files: `<prefix>-<yyyymmddThhmmssSSSZ>.ktb.gz` and `.ktb.json`. */
+/**
+ * The name pattern of backup files: `<prefix>-<yyyymmddThhmmssSSSZ>.ktb.gz` and `.ktb.json`.
+ *
+ * @example
+ * ```ts
+ * BACKUP_FILE_PATTERN.exec('shop-20250101T030000123Z.ktb.json')?.[1] // 'shop'
+ * ```
+ */
 export const BACKUP_FILE_PATTERN = /^([A-Za-z0-9_.-]{1,100})-(\d{8}T\d{9}Z)\.ktb\.(gz|json)$/
 
 /** The base name (without `.ktb.gz`/`.ktb.json`) of a backup taken at `date`. @internal */

@@ -1,4 +1,11 @@
-/** What a backup or restore is doing. */
+/**
+ * What a backup or restore is doing, in {@link Progress.phase}.
+ *
+ * @example
+ * ```ts
+ * await restoreBackup(database, { manifest, target, onProgress: (p) => p.phase === 'rows' && bar.update(p.rows) })
+ * ```
+ */
 export const PROGRESS_PHASES = ['snapshot', 'schema', 'rows', 'objects', 'finishing'] as const
 /** A phase from {@link PROGRESS_PHASES}. */
 export type ProgressPhase = (typeof PROGRESS_PHASES)[number]

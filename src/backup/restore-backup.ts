@@ -264,6 +264,7 @@ async function loadArchive(
             await scriptRun
           }
           sawEnd = true
+          progress.tablesDone = progress.tablesTotal
           if (header.blocks !== blocks)
             throw corrupt(`it has ${blocks} blocks, its end block says ${header.blocks}`)
           for (const [table, count] of Object.entries(header.rows)) {

@@ -1,6 +1,13 @@
 import { createErrorGuard, ToolkitError } from './toolkit-error.js'
 
-/** Where a backup was when it failed. */
+/**
+ * Where a backup was when it failed ({@link BackupFailedError.stage}).
+ *
+ * @example
+ * ```ts
+ * if (BackupFailedError.is(error) && error.stage === 'write') alertDiskFull()
+ * ```
+ */
 export const BACKUP_STAGES = ['connect', 'snapshot', 'schema', 'data', 'write', 'finish'] as const
 
 /** A stage from {@link BACKUP_STAGES}. */

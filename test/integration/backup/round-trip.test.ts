@@ -6,7 +6,13 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { DB } from '../../../example/generated/db.js'
 import { seedShop } from '../../../example/seed.js'
-import { createBackup, restoreBackup, verifyBackup } from '../../../src/backup/index.js'
+import {
+  createBackup,
+  listBackups,
+  restoreBackup,
+  scheduleBackups,
+  verifyBackup,
+} from '../../../src/backup/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.js'
 import { EVERY_TYPE_STATEMENTS } from '../../fixtures/backup/every-type.js'
 import { EVERY_TYPE_MIGRATIONS, EVERY_TYPE_ROWS } from '../../fixtures/every-type/every-type.js'
@@ -187,5 +193,33 @@ describe(verifyBackup.name, () => {
       expect(table.restoredRows).toBe(table.backupRows)
     }
     expect(report.missing).toEqual([])
+  })
+})
+
+describe(scheduleBackups.name, () => {
+  it('takes backups on a cron schedule, prunes after each, and stops', async () => {
+    const scheduled = await mkdtemp(join(directory, 'scheduled-'))
+    const taken: string[] = []
+    const errors: unknown[] = []
+    const schedule = await scheduleBackups(test.database, {
+      cron: '* * * * * *', // every second
+      backup: { directory: scheduled, prefix: 'nightly' },
+      retention: { keepLast: 1 },
+      onBackup: (result) => taken.push(result.manifestPath),
+      onError: (error) => errors.push(error),
+    })
+    try {
+      const deadline = Date.now() + 20_000
+      while (taken.length < 2 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+    } finally {
+      schedule.stop()
+    }
+    expect(errors).toEqual([])
+    expect(taken.length).toBeGreaterThanOrEqual(2)
+    expect(schedule.nextRun()).toBeNull()
+    // Pruned after each run: only the newest is left.
+    const left = await listBackups(scheduled)
+    expect(left.map((entry) => entry.manifestPath)).toEqual([taken.at(-1)])
   })
 })
