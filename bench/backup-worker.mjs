@@ -20,7 +20,11 @@ if (mode === 'backup') {
     }),
   )
 } else {
-  const result = await restoreBackup(source, { manifest: arg1, target: arg2, parallel: Number(parallel ?? 2) })
+  const result = await restoreBackup(source, {
+    manifest: arg1,
+    target: arg2,
+    parallel: Number(parallel ?? 2),
+  })
   const ms = performance.now() - started
   console.log(JSON.stringify({ ms, rows: result.rows, maxRssMb: process.resourceUsage().maxRSS / 1024 }))
 }

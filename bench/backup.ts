@@ -69,7 +69,9 @@ async function generate(): Promise<void> {
     IF(seq % 3 = 0, NULL, CONCAT('{"n":', seq, ',"tags":["a","b"],"text":"line\\\\nbreak"}')), UNHEX(MD5(seq)),
     '2024-01-01' + INTERVAL seq SECOND FROM seq_1_to_${events}`)
   await sql(`ANALYZE TABLE ${SOURCE}.customers, ${SOURCE}.orders, ${SOURCE}.events`)
-  console.log(`generated ${ROWS.toLocaleString('en-US')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  console.log(
+    `generated ${ROWS.toLocaleString('en-US')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  )
 }
 
 interface Run {
@@ -139,12 +141,13 @@ try {
     await sql('DROP DATABASE IF EXISTS ktbench_client')
     await sql('CREATE DATABASE ktbench_client CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci')
     results.client!.push(
-      await shell(`zcat ${dumpFile} | ${timed(join(work, 'rss-client'), `mariadb ${client} ktbench_client`)}`, hasTime ? [join(work, 'rss-client')] : []),
+      await shell(
+        `zcat ${dumpFile} | ${timed(join(work, 'rss-client'), `mariadb ${client} ktbench_client`)}`,
+        hasTime ? [join(work, 'rss-client')] : [],
+      ),
     )
     await sql('DROP DATABASE IF EXISTS ktbench_ours')
-    results.restore!.push(
-      await worker(['restore', serverUrl.toString(), manifest, 'ktbench_ours', PARALLEL]),
-    )
+    results.restore!.push(await worker(['restore', serverUrl.toString(), manifest, 'ktbench_ours', PARALLEL]))
   }
   const sums = async (database: string) => {
     const [rows] = (await admin.query(
@@ -162,19 +165,28 @@ try {
   const ours = best(results.ours!)
   const clientRun = best(results.client!)
   const restore = best(results.restore!)
-  console.log(`\n${ROWS.toLocaleString('en-US')} rows, ${RUNS} run(s) each, best shown; toolkit parallel=${PARALLEL}`)
+  console.log(
+    `\n${ROWS.toLocaleString('en-US')} rows, ${RUNS} run(s) each, best shown; toolkit parallel=${PARALLEL}`,
+  )
   console.log('backup')
   console.log(line('mariadb-dump --single-transaction | gzip -1', dump, results.dump!))
   console.log(line('kysely-toolkit createBackup', ours, results.ours!))
-  console.log(`  ratio toolkit / mariadb-dump: ${(rate(ours) / rate(dump)).toFixed(2)}  (goal >= 1.00)  archive ${((ours.extra?.bytes as number) / 1e6).toFixed(1)} MB vs dump.gz ${((await stat(dumpFile)).size / 1e6).toFixed(1)} MB; lock held ${Number(ours.extra?.lockMs ?? 0).toFixed(1)} ms`)
+  console.log(
+    `  ratio toolkit / mariadb-dump: ${(rate(ours) / rate(dump)).toFixed(2)}  (goal >= 1.00)  archive ${((ours.extra?.bytes as number) / 1e6).toFixed(1)} MB vs dump.gz ${((await stat(dumpFile)).size / 1e6).toFixed(1)} MB; lock held ${Number(ours.extra?.lockMs ?? 0).toFixed(1)} ms`,
+  )
   console.log('restore')
   console.log(line('zcat dump.sql.gz | mariadb', clientRun, results.client!))
   console.log(line('kysely-toolkit restoreBackup', restore, results.restore!))
-  console.log(`  ratio toolkit / mariadb client: ${(rate(restore) / rate(clientRun)).toFixed(2)}  (goal >= 0.80)`)
-  console.log(`peak RSS goal < 256 MB: backup ${ours.maxRssMb.toFixed(0)} MB, restore ${restore.maxRssMb.toFixed(0)} MB; restored copy CHECKSUM TABLE equal to the source: ${exact}`)
+  console.log(
+    `  ratio toolkit / mariadb client: ${(rate(restore) / rate(clientRun)).toFixed(2)}  (goal >= 0.80)`,
+  )
+  console.log(
+    `peak RSS goal < 256 MB: backup ${ours.maxRssMb.toFixed(0)} MB, restore ${restore.maxRssMb.toFixed(0)} MB; restored copy CHECKSUM TABLE equal to the source: ${exact}`,
+  )
 } finally {
   if (!values.keep) {
-    for (const database of [SOURCE, 'ktbench_client', 'ktbench_ours']) await sql(`DROP DATABASE IF EXISTS ${database}`)
+    for (const database of [SOURCE, 'ktbench_client', 'ktbench_ours'])
+      await sql(`DROP DATABASE IF EXISTS ${database}`)
   }
   await admin.end()
   await rm(work, { recursive: true, force: true })

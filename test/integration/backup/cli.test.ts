@@ -44,8 +44,16 @@ afterAll(async () => {
 const outputs: string[] = []
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliWith({ terminal: false }, ...argv)
+}
+
+/** Runs the CLI in process; with `terminal`, stderr claims to be a TTY (as an interactive shell's is). */
+async function cliWith(
+  options: { terminal: boolean },
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough()
-  const stderr = new PassThrough()
+  const stderr = Object.assign(new PassThrough(), { isTTY: options.terminal })
   let out = ''
   let err = ''
   stdout.on('data', (chunk: Buffer) => {
@@ -102,6 +110,13 @@ describe('kysely-toolkit backup', () => {
     expect((await readdir(directory)).sort()).toEqual(
       [created[2].manifest.archive.file, created[2].manifestPath.split('/').pop()].sort(),
     )
+  })
+
+  it('draws progress on a terminal: tables, rows, bytes, rate', async () => {
+    const result = await cliWith({ terminal: true }, 'backup', 'create', '--dir', directory)
+    expect(result.code).toBe(0)
+    expect(result.stderr).toMatch(/finishing +1\/1 tables +500\/\d+ rows +[\d.]+ MB +[\d,]+ rows\/s/)
+    expect(result.stdout).toMatch(new RegExp(`^backed up ${test.name}: 1 tables, 500 rows`))
   })
 
   it('reports a verify mismatch with exit code 1', async () => {
