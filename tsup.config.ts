@@ -13,6 +13,7 @@ export default defineConfig([
       'encryption/index': 'src/plugin/encryption/index.ts',
       'codegen/index': 'codegen/index.ts',
       'prometheus/index': 'src/prometheus/index.ts',
+      'backup/index': 'src/backup/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -14,6 +14,7 @@ const PACKAGE_ALIASES = [
   { find: /^kysely-toolkit\/encryption$/, replacement: source('./src/plugin/encryption/index.ts') },
   { find: /^kysely-toolkit\/codegen$/, replacement: source('./codegen/index.ts') },
   { find: /^kysely-toolkit\/prometheus$/, replacement: source('./src/prometheus/index.ts') },
+  { find: /^kysely-toolkit\/backup$/, replacement: source('./src/backup/index.ts') },
 ]
 
 /**

@@ -26,6 +26,7 @@ export default defineConfig({
           { text: 'Query logging', link: '/logging' },
           { text: 'Metrics', link: '/metrics' },
           { text: 'Column encryption', link: '/encryption' },
+          { text: 'Backups', link: '/backup' },
         ],
       },
     ],
