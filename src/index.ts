@@ -16,8 +16,27 @@ export {
   type HealthReport,
   type HealthStatus,
 } from './database/health.js'
+export { DataTooLongError } from './error/data-too-long-error.js'
 export { DatabaseClosedError } from './error/database-closed-error.js'
+export { DeadlockError } from './error/deadlock-error.js'
+export {
+  type ForeignKeyViolation,
+  ForeignKeyViolationError,
+  type ForeignKeyViolationKind,
+} from './error/foreign-key-violation-error.js'
 export { InvalidOptionsError, type OptionsProblem } from './error/invalid-options-error.js'
+export { LockTimeoutError } from './error/lock-timeout-error.js'
+export {
+  isConnectionLostError,
+  isMysqlServerError,
+  MYSQL_ERRORS,
+  type MysqlErrorContext,
+  type MysqlServerError,
+  mysqlErrnoOf,
+  translateMysqlError,
+} from './error/mysql-errors.js'
+export { NotFoundError } from './error/not-found-error.js'
+export { NotNullViolationError } from './error/not-null-violation-error.js'
 export { PoolTimeoutError } from './error/pool-timeout-error.js'
 export {
   TOOLKIT_ERROR_CODES,
@@ -25,4 +44,5 @@ export {
   type ToolkitErrorCode,
   type ToolkitErrorOptions,
 } from './error/toolkit-error.js'
+export { type UniqueViolation, UniqueViolationError } from './error/unique-violation-error.js'
 export { UnsafeParameterError } from './error/unsafe-parameter-error.js'
