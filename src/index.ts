@@ -24,7 +24,14 @@ export {
   ForeignKeyViolationError,
   type ForeignKeyViolationKind,
 } from './error/foreign-key-violation-error.js'
+export {
+  InvalidCursorError,
+  type InvalidCursorReason,
+} from './error/invalid-cursor-error.js'
+export { type InvalidFilter, InvalidFilterError } from './error/invalid-filter-error.js'
 export { InvalidOptionsError, type OptionsProblem } from './error/invalid-options-error.js'
+export { InvalidPageError } from './error/invalid-page-error.js'
+export { type InvalidSort, InvalidSortError } from './error/invalid-sort-error.js'
 export { LockTimeoutError } from './error/lock-timeout-error.js'
 export {
   isConnectionLostError,
@@ -46,3 +53,47 @@ export {
 } from './error/toolkit-error.js'
 export { type UniqueViolation, UniqueViolationError } from './error/unique-violation-error.js'
 export { UnsafeParameterError } from './error/unsafe-parameter-error.js'
+export { ValidationError, type ValidationIssue } from './error/validation-error.js'
+export {
+  applyFilter,
+  createFilterParser,
+  escapeLikePattern,
+  FILTER_OPERATORS,
+  type Filter,
+  type FilterCondition,
+  type FilterOperator,
+  type FilterOptions,
+  type FilterParser,
+  type FilterScalar,
+  filterExpression,
+  isFilterOperator,
+  LIKE_ESCAPE_CHARACTER,
+  parseFilter,
+} from './repository/filter.js'
+export {
+  type CursorCodec,
+  type CursorCodecOptions,
+  type CursorValue,
+  createCursorCodec,
+  type KeysetKey,
+  type KeysetPage,
+  keysetExpression,
+  type PageRequest,
+  type PageResult,
+  parsePageRequest,
+} from './repository/pagination.js'
+export {
+  applySort,
+  createSortParser,
+  isSortDirection,
+  parseSort,
+  SORT_DIRECTIONS,
+  type Sort,
+  type SortDirection,
+  type SortInput,
+  type SortItem,
+  type SortObject,
+  type SortOptions,
+  type SortParser,
+  sortSignature,
+} from './repository/sort.js'
