@@ -16,8 +16,25 @@ export {
   type HealthReport,
   type HealthStatus,
 } from './database/health.js'
+export {
+  BIGINT_MODES,
+  type BigintMode,
+  createTypeCast,
+  DATE_MODES,
+  DATETIME_MODES,
+  type DateMode,
+  type DatetimeMode,
+  JSON_MODES,
+  type JsonMode,
+  type ResolvedTypeCastOptions,
+  TINYINT1_MODES,
+  type Tinyint1Mode,
+  TYPE_CAST_DEFAULTS,
+  type TypeCastOptions,
+} from './database/type-cast.js'
 export { DataTooLongError } from './error/data-too-long-error.js'
 export { DatabaseClosedError } from './error/database-closed-error.js'
+export { DatabaseUnreachableError } from './error/database-unreachable-error.js'
 export { DeadlockError } from './error/deadlock-error.js'
 export {
   type ForeignKeyViolation,
@@ -97,3 +114,16 @@ export {
   type SortParser,
   sortSignature,
 } from './repository/sort.js'
+export {
+  COLUMN_INSERT_MODES,
+  COLUMN_JS_TYPES,
+  type ColumnDefault,
+  type ColumnInsertMode,
+  type ColumnJsType,
+  type ColumnMetadata,
+  type ForeignKeyMetadata,
+  type IndexMetadata,
+  type SchemaMetadata,
+  type TableMetadata,
+  type UniqueKeyMetadata,
+} from './schema/schema-metadata.js'

@@ -26,6 +26,7 @@ export const TOOLKIT_ERROR_CODES = [
   'INVALID_CURSOR',
   'INVALID_PAGE',
   'VALIDATION_FAILED',
+  'DATABASE_UNREACHABLE',
 ] as const
 
 /** A code from {@link TOOLKIT_ERROR_CODES}. */
