@@ -516,8 +516,9 @@ function describeShape(value: unknown): string {
 
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return quote(value)
-  if (value instanceof Date) return value.toISOString()
-  return String(value)
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid date' : value.toISOString()
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
+  return describeShape(value)
 }
 
 function quote(value: string): string {
