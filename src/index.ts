@@ -78,6 +78,7 @@ export {
   FILTER_OPERATORS,
   type Filter,
   type FilterCondition,
+  type FilterExpressionOptions,
   type FilterOperator,
   type FilterOptions,
   type FilterParser,
@@ -100,6 +101,52 @@ export {
   parsePageRequest,
 } from './repository/pagination.js'
 export {
+  type BelongsToKeys,
+  belongsTo,
+  type HasKeys,
+  hasMany,
+  hasOne,
+  type ManyToManyKeys,
+  manyToMany,
+  RELATION_KINDS,
+  type RelationDefinition,
+  type RelationKind,
+} from './repository/relations.js'
+export { createRepository, type Repository } from './repository/repository.js'
+export {
+  type ColumnName,
+  defineRepositorySchema,
+  type HiddenColumns,
+  type RelationMap,
+  type RepositorySchema,
+  type RepositorySchemaOptions,
+  type TableName,
+  type TableSchemas,
+} from './repository/repository-schema.js'
+export type {
+  ColumnOf,
+  CreateManyResult,
+  FilterableField,
+  FindManyOptions,
+  HiddenOf,
+  IdOf,
+  InsertOf,
+  Loaded,
+  PageOptions,
+  PaginateOptions,
+  Projection,
+  ReadOptions,
+  RelationLoad,
+  RelationsOf,
+  RepositoryOptions,
+  RowOf,
+  Simplify,
+  UpdateOf,
+  UpsertOptions,
+  WhereOf,
+  WithSpec,
+} from './repository/repository-types.js'
+export {
   applySort,
   createSortParser,
   isSortDirection,
@@ -114,6 +161,7 @@ export {
   type SortParser,
   sortSignature,
 } from './repository/sort.js'
+export type { Where, WhereObject } from './repository/where.js'
 export {
   COLUMN_INSERT_MODES,
   COLUMN_JS_TYPES,

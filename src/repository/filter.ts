@@ -104,6 +104,19 @@ const FilterOptionsSchema = z.strictObject({
 
 const PARSERS = new WeakMap<object, FilterParser>()
 
+/** Every filter a parser made: an array of the same shape from input is not one of them. */
+const PARSED = new WeakSet<object>()
+
+/**
+ * Whether `value` is a filter made by a filter parser (not merely an array of the same shape, which input could
+ * forge).
+ *
+ * @internal
+ */
+export function isParsedFilter(value: unknown): value is Filter {
+  return typeof value === 'object' && value !== null && PARSED.has(value)
+}
+
 /**
  * Parses a filter from untrusted input (an HTTP query, as `qs` or `URLSearchParams` give it) against a
  * whitelist of fields and operators, validating every value with the field's zod schema. Accepted shapes:
@@ -201,6 +214,14 @@ export function createFilterParser<const F extends string, const C extends strin
   })
 }
 
+/** Hooks of {@link filterExpression}. */
+export interface FilterExpressionOptions {
+  /** The reference of a column, e.g. qualified with a table alias. Defaults to `eb.ref(column)`. */
+  readonly column?: (column: string) => Expression<unknown>
+  /** What to bind for a value of a column (e.g. a `bigint` for a BIGINT read as a string). Defaults to the value. */
+  readonly bind?: (column: string, value: FilterScalar) => unknown
+}
+
 /**
  * The SQL condition of a parsed filter (all conditions joined with AND; `true` for an empty filter), for use in
  * any `where`: selects, updates and deletes.
@@ -216,9 +237,10 @@ export function createFilterParser<const F extends string, const C extends strin
 export function filterExpression<DB, TB extends keyof DB>(
   eb: ExpressionBuilder<DB, TB>,
   filter: Filter,
+  options: FilterExpressionOptions = {},
 ): Expression<SqlBool> {
   if (filter.length === 0) return sql<SqlBool>`true`
-  return eb.and(filter.map((condition) => conditionExpression(eb, condition)))
+  return eb.and(filter.map((condition) => conditionExpression(eb, condition, options)))
 }
 
 /**
@@ -278,6 +300,12 @@ const INDEX_KEY = /^(?:0|[1-9]\d{0,5})$/
 const COMPARISONS = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const
 
 function parseInput(settings: FilterSettings, input: unknown): Filter {
+  const filter = collectConditions(settings, input)
+  PARSED.add(filter)
+  return filter
+}
+
+function collectConditions(settings: FilterSettings, input: unknown): Filter {
   if (input === undefined || input === null || input === '') return Object.freeze([])
   if (typeof input !== 'object' || Array.isArray(input) || !isPlainObject(input)) {
     throw fail(settings, `a filter must be an object of fields (got ${describeShape(input)})`)
@@ -445,14 +473,17 @@ function parseScalar(
 function conditionExpression<DB, TB extends keyof DB>(
   eb: ExpressionBuilder<DB, TB>,
   condition: FilterCondition,
+  options: FilterExpressionOptions,
 ): Expression<SqlBool> {
-  const column = eb.ref(condition.column as never)
+  const column = options.column?.(condition.column) ?? eb.ref(condition.column as never)
+  const bind = (value: FilterScalar): unknown =>
+    options.bind === undefined ? value : options.bind(condition.column, value)
   const { value } = condition
   switch (condition.operator) {
     case 'in':
-      return eb(column, 'in', value as never)
+      return eb(column, 'in', (value as readonly FilterScalar[]).map(bind) as never)
     case 'notIn':
-      return eb(column, 'not in', value as never)
+      return eb(column, 'not in', (value as readonly FilterScalar[]).map(bind) as never)
     case 'isNull':
       return eb(column, value === true ? 'is' : 'is not', null as never)
     case 'contains':
@@ -462,7 +493,7 @@ function conditionExpression<DB, TB extends keyof DB>(
     case 'endsWith':
       return likeExpression(column, `%${escapeLikePattern(value as string)}`)
     default:
-      return eb(column, COMPARISONS[condition.operator], value as never)
+      return eb(column, COMPARISONS[condition.operator], bind(value as FilterScalar) as never)
   }
 }
 
@@ -517,7 +548,8 @@ function describeShape(value: unknown): string {
 function describeValue(value: unknown): string {
   if (typeof value === 'string') return quote(value)
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid date' : value.toISOString()
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value)
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value)
   return describeShape(value)
 }
 

@@ -103,6 +103,18 @@ const SortOptionsSchema = z.strictObject({
 
 const PARSERS = new WeakMap<object, SortParser>()
 
+/** Every sort a parser made: an array of the same shape from input is not one of them. */
+const PARSED = new WeakSet<object>()
+
+/**
+ * Whether `value` is a sort made by a sort parser (not merely an array of the same shape, which input could forge).
+ *
+ * @internal
+ */
+export function isParsedSort(value: unknown): value is Sort {
+  return typeof value === 'object' && value !== null && PARSED.has(value)
+}
+
 /**
  * Parses a sort from untrusted input (an HTTP query) against a whitelist, and appends the primary key as the
  * tie-breaker (in the direction of the last key, so an index on the sort column can be read backwards).
@@ -378,7 +390,9 @@ function finish(settings: ParserSettings, items: readonly RawItem[]): Sort {
     seen.add(column)
     sort.push(Object.freeze({ field: column, column, direction: last }))
   }
-  return Object.freeze(sort)
+  Object.freeze(sort)
+  PARSED.add(sort)
+  return sort
 }
 
 function fail(settings: ParserSettings, reason: string, field?: string): InvalidSortError {
