@@ -18,6 +18,7 @@ import {
   type CursorCodec,
   type CursorValue,
   createCursorCodec,
+  type KeysetKey,
   type KeysetPage,
   keysetExpression,
   type PageResult,
@@ -35,15 +36,20 @@ import type {
   ColumnOf,
   CreateManyResult,
   FindManyOptions,
+  FindManyQuery,
+  FindOneQuery,
   IdOf,
   InsertOf,
   Loaded,
   PageOptions,
+  PageQuery,
   PaginateOptions,
+  PaginateQuery,
   ReadOptions,
   RepositoryOptions,
   UpdateOf,
   UpsertOptions,
+  UpsertQuery,
   WhereOf,
 } from './repository-types.js'
 import {
@@ -99,30 +105,30 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
     options?: Q,
   ): Promise<Loaded<DB, S, TB, O, Q>[]>
   /** The first row matching `where` in the default sort, or `null`. */
-  findOne<const Q extends ReadOptions<DB, S, TB> & { readonly sort?: unknown } = NoOptions>(
+  findOne<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     where: WhereOf<DB, TB>,
-    options?: Q,
+    options?: FindOneQuery & Q,
   ): Promise<Loaded<DB, S, TB, O, Q> | null>
   /** The first row matching `where`. @throws {NotFoundError} when there is none. */
-  findOneOrThrow<const Q extends ReadOptions<DB, S, TB> & { readonly sort?: unknown } = NoOptions>(
+  findOneOrThrow<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     where: WhereOf<DB, TB>,
-    options?: Q,
+    options?: FindOneQuery & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /** The rows matching `where`, sorted, limited, with relations. */
-  findMany<const Q extends FindManyOptions<DB, S, TB> = NoOptions>(
-    options?: Q,
+  findMany<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
+    options?: FindManyQuery<DB, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>[]>
   /** How many rows match `where`. */
   count(where?: WhereOf<DB, TB>): Promise<number>
   /** Whether a row matches `where`. */
   exists(where: WhereOf<DB, TB>): Promise<boolean>
   /** One page by page number, with the total (two queries, plus relations). */
-  page<const Q extends PageOptions<DB, S, TB> = NoOptions>(
-    options?: Q,
+  page<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
+    options?: PageQuery<DB, TB> & Q,
   ): Promise<PageResult<Loaded<DB, S, TB, O, Q>>>
   /** One page after a signed cursor (keyset pagination): stable under inserts, no OFFSET scan. */
-  paginate<const Q extends PaginateOptions<DB, S, TB> = NoOptions>(
-    options?: Q,
+  paginate<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
+    options?: PaginateQuery<DB, TB> & Q,
   ): Promise<KeysetPage<Loaded<DB, S, TB, O, Q>>>
   /**
    * Validates and inserts a row, and returns it as stored (read back by its insert id or the key given).
@@ -164,9 +170,9 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
    * Inserts the row, or updates the existing one with the same primary or unique key
    * (`INSERT ... ON DUPLICATE KEY UPDATE`), and returns it as stored.
    */
-  upsert<const Q extends UpsertOptions<DB, S, TB> = NoOptions>(
+  upsert<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     input: InsertOf<DB, TB>,
-    options?: Q,
+    options?: UpsertQuery<DB, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
 }
 
@@ -552,14 +558,9 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
             built = built.where((eb) =>
               keysetExpression(
                 eb,
-                sort.map((item, index) => ({
-                  column: item.column,
-                  direction: item.direction,
-                  nullable: table.meta.columns[item.column]!.nullable,
-                  value: after[index] ?? null,
-                  bind: (value: unknown) =>
-                    bindComparable(table.meta.columns[item.column], value) as Expression<unknown>,
-                })),
+                sort.map((item, index) =>
+                  keysetKey(eb, table.meta.columns[item.column]!, item, after[index] ?? null),
+                ),
               ),
             )
           }
@@ -833,6 +834,28 @@ function refuseEmptyWhere(state: RepositoryState, method: string, where: unknown
 
 function describeWhere(where: unknown): unknown {
   return typeof where === 'function' ? 'a condition' : where
+}
+
+/**
+ * One key of a keyset condition for a column. An ENUM sorts by its members' positions but compares with text
+ * alphabetically, so it is compared as `column + 0` with the position of the cursor's member.
+ */
+function keysetKey(
+  eb: ExpressionBuilder<AnyDB, string>,
+  column: ColumnMetadata,
+  item: { readonly column: string; readonly direction: 'asc' | 'desc' },
+  value: CursorValue,
+): KeysetKey {
+  const key = { column: item.column, direction: item.direction, nullable: column.nullable, value }
+  if (column.enumValues !== null) {
+    const members = column.enumValues
+    return {
+      ...key,
+      expression: sql`(${eb.ref(item.column)} + 0)`,
+      value: value === null ? null : members.indexOf(String(value)) + 1,
+    }
+  }
+  return { ...key, bind: (bound: unknown) => bindComparable(column, bound) }
 }
 
 /** The value kept in a cursor for a column of the last row. */

@@ -5,10 +5,10 @@ import { type Filter, filterExpression, isParsedFilter } from './filter.js'
 
 /**
  * Equality conditions on a table's columns, all of which must hold: `{ status: 'active', ssn: null }` is
- * `status = ? and ssn is null`. Values must be single values (a list or an object is refused at run time, so an
+ * `status = ? and ssn is null` (`undefined` values are left out). Values must be single values (a list or an object is refused at run time, so an
  * object smuggled in from a JSON body can never become an operator). For other operators pass a callback.
  */
-export type WhereObject<Row> = { readonly [K in keyof Row]?: Row[K] | null }
+export type WhereObject<Row> = { readonly [K in keyof Row]?: Row[K] | null | undefined }
 
 /**
  * A condition on a table, in one of three forms:
