@@ -188,7 +188,14 @@ export function resolveRelation(
     const candidates = owner.foreignKeys.filter(
       (fk) => fk.referencedTable === referenced && (key === undefined || fk.columns[0] === key),
     )
-    const usable = candidates.filter((fk) => fk.columns.length === 1)
+    // Two constraints over the same columns (a duplicate foreign key) are one relation.
+    const usable = [
+      ...new Map(
+        candidates
+          .filter((fk) => fk.columns.length === 1)
+          .map((fk) => [`${fk.columns[0]}\u0000${fk.referencedColumns[0]}`, fk] as const),
+      ).values(),
+    ]
     if (usable.length === 1) return usable[0]!
     if (usable.length === 0 && candidates.length > 0) {
       throw problem(

@@ -92,31 +92,31 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
   /** The row with this primary key, or `null`. */
   findById<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q> | null>
   /** The row with this primary key. @throws {NotFoundError} when there is none. */
   findByIdOrThrow<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /** The rows with these primary keys, in the order of `ids` (missing ones left out); one query per 10,000 ids. */
   findByIds<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     ids: readonly IdOf<DB, S, TB>[],
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>[]>
   /** The first row matching `where` in the default sort, or `null`. */
   findOne<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     where: WhereOf<DB, TB>,
-    options?: FindOneQuery & Q,
+    options?: FindOneQuery & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q> | null>
   /** The first row matching `where`. @throws {NotFoundError} when there is none. */
   findOneOrThrow<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     where: WhereOf<DB, TB>,
-    options?: FindOneQuery & Q,
+    options?: FindOneQuery & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /** The rows matching `where`, sorted, limited, with relations. */
   findMany<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
-    options?: FindManyQuery<DB, TB> & Q,
+    options?: FindManyQuery<DB, TB> & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>[]>
   /** How many rows match `where`. */
   count(where?: WhereOf<DB, TB>): Promise<number>
@@ -124,11 +124,11 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
   exists(where: WhereOf<DB, TB>): Promise<boolean>
   /** One page by page number, with the total (two queries, plus relations). */
   page<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
-    options?: PageQuery<DB, TB> & Q,
+    options?: PageQuery<DB, TB> & ReadOptions<DB, S, TB> & Q,
   ): Promise<PageResult<Loaded<DB, S, TB, O, Q>>>
   /** One page after a signed cursor (keyset pagination): stable under inserts, no OFFSET scan. */
   paginate<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
-    options?: PaginateQuery<DB, TB> & Q,
+    options?: PaginateQuery<DB, TB> & ReadOptions<DB, S, TB> & Q,
   ): Promise<KeysetPage<Loaded<DB, S, TB, O, Q>>>
   /**
    * Validates and inserts a row, and returns it as stored (read back by its insert id or the key given).
@@ -138,7 +138,7 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
    */
   create<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     input: InsertOf<DB, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /**
    * Validates every row (all problems reported, with the row index in each path), then inserts them in as few
@@ -152,13 +152,13 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
   update<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
     patch: UpdateOf<DB, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q> | null>
   /** Like `update`. @throws {NotFoundError} when there is no row with this key. */
   updateOrThrow<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
     patch: UpdateOf<DB, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /** Validates the patch and writes it to every row matching `where` (which must not be empty); returns how many. */
   updateMany(where: WhereOf<DB, TB>, patch: UpdateOf<DB, TB>): Promise<number>
@@ -172,7 +172,7 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
    */
   upsert<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     input: InsertOf<DB, TB>,
-    options?: UpsertQuery<DB, TB> & Q,
+    options?: UpsertQuery<DB, TB> & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
 }
 
@@ -227,7 +227,8 @@ interface RepositoryState {
  * Makes a repository for `table` from a schema made by `defineRepositorySchema`, on an executor (`db` or a
  * transaction). Options are checked and resolved once.
  *
- * @throws {InvalidOptionsError} when an option names an unknown or hidden column, or the table has no zod schemas.
+ * @throws {InvalidOptionsError} when an option names an unknown or hidden column. (Writes to a table without zod
+ *   schemas throw it too.)
  *
  * @example
  * ```ts
@@ -271,7 +272,6 @@ export function createRepository<
     ])
   }
   if (owner.primaryKey.length === 0) fail('table', `${table} has no primary key`)
-  if (owner.schemas === undefined) fail('schemas', `has no zod schemas for ${table}`)
   const known = (path: string, column: string, visibleOnly: boolean): void => {
     if (!owner.columns.includes(column))
       fail(path, `names ${JSON.stringify(column)}, which is not a column of ${table}`)
@@ -777,7 +777,15 @@ function validateWrite(state: RepositoryState, kind: 'insert' | 'update', input:
   const given: Row = {}
   for (const [column, value] of Object.entries(input)) if (value !== undefined) given[column] = value
   const issues: ValidationIssue[] = []
-  const result = table.schemas![kind].safeParse(given)
+  if (table.schemas === undefined) {
+    throw new InvalidOptionsError('repository schema', [
+      {
+        path: `schemas.${table.name}`,
+        message: `writes need the zod schemas of ${table.name}: give them to defineRepositorySchema`,
+      },
+    ])
+  }
+  const result = table.schemas[kind].safeParse(given)
   let values: Row = given
   if (result.success) {
     values = { ...(result.data as Row) }
