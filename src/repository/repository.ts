@@ -5,6 +5,7 @@ import {
   type SelectQueryBuilder,
   type SqlBool,
   sql,
+  type Transaction,
 } from 'kysely'
 import { z } from 'zod'
 import { InvalidFilterError } from '../error/invalid-filter-error.js'
@@ -255,7 +256,7 @@ export function createRepository<
   TB extends keyof DB & TableName<S['metadata']> & string,
   const O extends ColumnOf<DB, TB> = never,
 >(
-  db: Kysely<DB>,
+  db: Kysely<DB> | Transaction<DB>,
   schema: S,
   table: TB,
   options: RepositoryOptions<DB, TB, O> = {},
