@@ -208,6 +208,13 @@ const RepositoryOptionsSchema = z.strictObject({
   cursorSecret: z.union([z.string(), z.instanceof(Uint8Array)]).optional(),
 })
 
+/** How a key column's value is checked: as is when it has the column's type, else converted first. */
+interface IdSchemas {
+  readonly type: string
+  readonly exact: z.ZodType
+  readonly coerce: z.ZodType
+}
+
 /** The state a repository resolves once. */
 interface RepositoryState {
   readonly tables: Readonly<Record<string, ResolvedTable>>
@@ -219,7 +226,7 @@ interface RepositoryState {
   readonly cursors: CursorCodec
   readonly maxLimit: number
   readonly defaultLimit: number
-  readonly idSchemas: Readonly<Record<string, z.ZodType>>
+  readonly idSchemas: Readonly<Record<string, IdSchemas>>
   /** `max_allowed_packet`, read on the first `createMany`. */
   maxPacket: number | undefined
 }
@@ -315,8 +322,15 @@ export function createRepository<
           columns: filterColumns,
           maxInValues: 100,
         })
-  const idSchemas: Record<string, z.ZodType> = {}
-  for (const column of owner.primaryKey) idSchemas[column] = valueSchema(owner, column)
+  const idSchemas: Record<string, IdSchemas> = {}
+  for (const column of owner.primaryKey) {
+    const jsType = owner.meta.columns[column]!.jsType
+    idSchemas[column] = {
+      type: jsType === 'number' || jsType === 'bigint' || jsType === 'string' ? jsType : 'object',
+      exact: rowSchemaOf(owner, column),
+      coerce: valueSchema(owner, column),
+    }
+  }
   const state: RepositoryState = {
     tables: resolvedSchema.tables,
     table: owner,
@@ -340,17 +354,31 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
   const { table } = state
   const name = table.name
 
-  const keyWhere = (id: unknown) => {
-    const key = parseId(state, id)
-    return (eb: ExpressionBuilder<AnyDB, string>) =>
-      eb.and(
-        Object.entries(key).map(([column, value]) =>
-          eb(eb.ref(column), '=', bindComparable(table.meta.columns[column], value) as never),
-        ),
-      )
+  /** `key column = value` for each key column of a validated id. */
+  const keyExpression = (eb: ExpressionBuilder<AnyDB, string>, key: Row): Expression<SqlBool> => {
+    const parts = table.primaryKey.map((column) =>
+      eb(eb.ref(column), '=', bindComparable(table.meta.columns[column], key[column]) as never),
+    )
+    return parts.length === 1 ? parts[0]! : eb.and(parts)
   }
+  /** A select narrowed to one key. */
+  const whereKey = <R>(query: SelectQueryBuilder<AnyDB, string, R>, key: Row) => {
+    let keyed = query
+    for (const column of table.primaryKey) {
+      keyed = keyed.where(column, '=', bindComparable(table.meta.columns[column], key[column]) as never)
+    }
+    return keyed
+  }
+  /** A select narrowed by a where; nothing is added for an empty one. */
+  const whereOf = <R>(query: SelectQueryBuilder<AnyDB, string, R>, where: unknown) =>
+    isEmptyWhere(where)
+      ? query
+      : query.where((eb) => whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`)
+  /** The condition of a non-empty where (updateMany, deleteMany). */
   const condition = (where: unknown) => (eb: ExpressionBuilder<AnyDB, string>) =>
     whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`
+  /** The default projection, computed once. */
+  const defaultColumns = projection(table, undefined, state.omit)
 
   const read = async (
     build: (query: AnySelect) => AnySelect,
@@ -358,8 +386,13 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     required: readonly string[] = [],
   ): Promise<Row[]> => {
     const withSpec = (options?.with ?? {}) as Record<string, unknown>
-    const omit = options?.omit === undefined ? state.omit : [...state.omit, ...options.omit]
-    const wanted = projection(table, options?.select, omit)
+    const wanted =
+      options?.select === undefined && options?.omit === undefined
+        ? defaultColumns
+        : projection(table, options.select, [...state.omit, ...(options.omit ?? [])])
+    if (options?.with === undefined && required.length === 0) {
+      return build(executor.selectFrom(name).select(wanted) as AnySelect).execute()
+    }
     const relationColumns = Object.keys(withSpec)
       .filter((relation) => withSpec[relation] !== undefined && withSpec[relation] !== false)
       .map((relation) => table.relations[relation]?.parentColumn)
@@ -384,23 +417,24 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     isParsedSort(input) ? checkSort(state, input) : state.sortParser.parse(input)
 
   const findById = async (id: unknown, options?: ReadOptions<DB, S, TB>) => {
-    const where = keyWhere(id)
-    const rows = await read((query) => query.where(where).limit(1), options)
+    const key = parseId(state, id)
+    const rows = await read((query) => whereKey(query, key).limit(1), options)
     return rows[0] ?? null
   }
   const findOne = async (where: unknown, options?: ReadOptions<DB, S, TB> & { readonly sort?: unknown }) => {
     const sort = sortOf(options?.sort)
-    const rows = await read(
-      (query) => applySort(query.where(condition(where)), sort as never).limit(1),
-      options,
-    )
+    const rows = await read((query) => applySort(whereOf(query, where), sort as never).limit(1), options)
     return rows[0] ?? null
   }
   const update = async (id: unknown, patch: unknown, options?: ReadOptions<DB, S, TB>) => {
-    const where = keyWhere(id)
+    const key = parseId(state, id)
     const values = validateWrite(state, 'update', patch)
     if (Object.keys(values).length > 0) {
-      const result = await executor.updateTable(name).set(values).where(where).executeTakeFirst()
+      const result = await executor
+        .updateTable(name)
+        .set(values)
+        .where((eb) => keyExpression(eb, key))
+        .executeTakeFirst()
       if (result.numUpdatedRows === 0n) return null
     }
     return findById(id, options)
@@ -494,7 +528,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       const offset =
         options.offset === undefined ? undefined : parseCount('offset', options.offset, 0, undefined)
       return read((query) => {
-        let built = applySort(query.where(condition(options.where)), sort as never)
+        let built = applySort(whereOf(query, options.where), sort as never)
         if (limit !== undefined) built = built.limit(limit)
         if (offset !== undefined && offset > 0)
           built = (limit === undefined ? built.limit(2 ** 53 - 1) : built).offset(offset)
@@ -502,18 +536,14 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       }, options)
     }) as never,
     count: async (where) => {
-      const row = await executor
-        .selectFrom(name)
-        .select((eb) => eb.fn.countAll<string | number>().as('count'))
-        .where(condition(where))
-        .executeTakeFirstOrThrow()
+      const row = await whereOf(
+        executor.selectFrom(name).select((eb) => eb.fn.countAll<string | number>().as('count')),
+        where,
+      ).executeTakeFirstOrThrow()
       return Number(row.count)
     },
     exists: async (where) => {
-      const row = await executor
-        .selectFrom(name)
-        .select(sql<number>`1`.as('found'))
-        .where(condition(where))
+      const row = await whereOf(executor.selectFrom(name).select(sql<number>`1`.as('found')), where)
         .limit(1)
         .executeTakeFirst()
       return row !== undefined
@@ -530,7 +560,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
           ? []
           : await read(
               (query) =>
-                applySort(query.where(condition(options.where)), sort as never)
+                applySort(whereOf(query, options.where), sort as never)
                   .limit(request.pageSize)
                   .offset(request.offset),
               options,
@@ -554,7 +584,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       const sortColumns = sort.map((item) => item.column)
       const rows = await read(
         (query) => {
-          let built = query.where(condition(options.where))
+          let built = whereOf(query, options.where)
           if (after !== undefined) {
             built = built.where((eb) =>
               keysetExpression(
@@ -635,7 +665,11 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       return Number(result.numUpdatedRows)
     },
     delete: async (id) => {
-      const result = await executor.deleteFrom(name).where(keyWhere(id)).executeTakeFirst()
+      const key = parseId(state, id)
+      const result = await executor
+        .deleteFrom(name)
+        .where((eb) => keyExpression(eb, key))
+        .executeTakeFirst()
       return result.numDeletedRows > 0n
     },
     deleteMany: async (where) => {
@@ -687,9 +721,13 @@ function checkSort(state: RepositoryState, sort: Sort): Sort {
  */
 function valueSchema(table: ResolvedTable, column: string): z.ZodType {
   const meta = table.meta.columns[column]!
+  return z.preprocess((value) => coerce(meta, value), rowSchemaOf(table, column))
+}
+
+/** The generated row schema of one column (anything goes when the table has no zod schemas). */
+function rowSchemaOf(table: ResolvedTable, column: string): z.ZodType {
   const rowSchema = table.schemas?.row as { shape?: Record<string, z.ZodType> } | undefined
-  const check = rowSchema?.shape?.[column] ?? z.unknown()
-  return z.preprocess((value) => coerce(meta, value), check)
+  return rowSchema?.shape?.[column] ?? z.unknown()
 }
 
 function coerce(column: ColumnMetadata, value: unknown): unknown {
@@ -749,7 +787,9 @@ function parseId(state: RepositoryState, id: unknown): Row {
     if (!isSingleValue(value) || value === null) {
       throw refuse(`${column} must be a single value (got ${describeType(value)})`, column)
     }
-    const result = state.idSchemas[column]!.safeParse(value)
+    const schemas = state.idSchemas[column]!
+    // A value already of the column's type skips the conversion step.
+    const result = (typeof value === schemas.type ? schemas.exact : schemas.coerce).safeParse(value)
     if (!result.success) {
       throw refuse(`${column} ${result.error.issues.map((issue) => issue.message).join(', ')}`, column)
     }
