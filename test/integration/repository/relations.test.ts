@@ -176,6 +176,10 @@ describe('relations', () => {
     await sql`insert into tags (name) values ('b'), ('a'), ('c')`.execute(scratch.db)
     await sql`insert into posts (title) values ('one'), ('two'), ('three')`.execute(scratch.db)
     await sql`insert into post_tags values (1, 1), (1, 2), (2, 3), (2, 2)`.execute(scratch.db)
+    // A relation without a foreign key, from an INT key to a BIGINT column (numbers on one side, strings on the other).
+    await sql`create table comments (id bigint unsigned auto_increment primary key, post_id bigint unsigned not null,
+      body varchar(50) not null)`.execute(scratch.db)
+    await sql`insert into comments (post_id, body) values (2, 'x'), (1, 'y'), (2, 'z')`.execute(scratch.db)
     const { metadata: blogMetadata } = buildSchemaMetadata(
       await introspectSchema(scratch.db as Kysely<unknown>),
       {
@@ -186,7 +190,11 @@ describe('relations', () => {
       metadata: blogMetadata,
       schemas: {},
       relations: {
-        posts: { tags: manyToMany('tags', { through: 'post_tags' }) },
+        posts: {
+          tags: manyToMany('tags', { through: 'post_tags' }),
+          comments: hasMany('comments', { foreignKey: 'post_id' }),
+        },
+        comments: { post: belongsTo('posts', { foreignKey: 'post_id' }) },
         tags: { posts: manyToMany('posts', { through: 'post_tags' }) },
       },
     })
@@ -194,6 +202,7 @@ describe('relations', () => {
       posts: { id: Generated<number>; title: string }
       tags: { id: Generated<number>; name: string }
       post_tags: { post_id: number; tag_id: number }
+      comments: { id: Generated<string>; post_id: string; body: string }
     }
     const blogDb = createDatabase<Blog>({
       url: scratch.url,
@@ -213,6 +222,15 @@ describe('relations', () => {
       const tagA = await tags.findOne({ name: 'a' }, { with: { posts: { select: ['title'] } } })
       expect(tagA?.posts).toEqual([{ title: 'one' }, { title: 'two' }])
       await expect(posts.create({ title: 'four' })).rejects.toThrow('writes need the zod schemas of posts')
+      const withComments = await posts.findMany({ with: { comments: { select: ['body'] } } })
+      expect(withComments.map((post) => post.comments.map((comment) => comment.body))).toEqual([
+        ['y'],
+        ['x', 'z'],
+        [],
+      ])
+      const comments = createRepository(blogDb.db, blog, 'comments')
+      const [first] = await comments.findMany({ limit: 1, with: { post: { select: ['title'] } } })
+      expect(first?.post).toEqual({ title: 'two' })
     } finally {
       await blogDb.close()
     }
