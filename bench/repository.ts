@@ -7,11 +7,15 @@
  * 50 users with their orders (repository `with`, bare Kysely and mysql2 with two queries, and one correlated
  * JSON_ARRAYAGG query whose JSON text is parsed and re-typed).
  *
+ * Then the repository and bare Kysely variants again on an in-memory driver that answers at once with canned rows:
+ * what is left is the JavaScript each costs per call (CPU µs, best of interleaved rounds), steady even on a busy
+ * machine where the throughput ratios above move by several percent from run to run.
+ *
  *   npx jiti bench/repository.ts [--rounds 5] [--seconds 2] [--only relations]
  *
  * Needs a server at TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306); works in a throw-away database.
  */
-import { type Kysely, sql } from 'kysely'
+import { Kysely, MysqlDialect, type MysqlPool, type MysqlPoolConnection, sql } from 'kysely'
 import { createPool, type RowDataPacket } from 'mysql2/promise'
 import type { DB } from '../example/generated/db.js'
 import { seedShop } from '../example/seed.js'
@@ -277,3 +281,134 @@ for (const scenario of scenarios) {
   }
 }
 await raw.end()
+
+// The same calls on an in-memory driver: the JavaScript cost per call, without the server.
+{
+  const now = new Date()
+  const userRows = Array.from({ length: 100 }, (_, index) => ({
+    id: index + 1,
+    email: `user${index + 1}@example.com`,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+  }))
+  const orderRows = Array.from({ length: 250 }, (_, index) => ({
+    id: String(index + 1),
+    user_id: (index % 50) + 1,
+    status: 'completed',
+    total: '12.50',
+    created_at: now,
+  }))
+  const answer = (statement: string): unknown => {
+    if (statement.startsWith('insert')) return { insertId: 7, affectedRows: 1 }
+    if (statement.includes('from `orders`')) return orderRows.map((row) => ({ ...row }))
+    const limit =
+      /limit \?$/.test(statement) && statement.includes('`id` = ?')
+        ? 1
+        : statement.includes('in (')
+          ? 50
+          : 100
+    return userRows.slice(0, limit).map((row) => ({ ...row }))
+  }
+  const connection = {
+    query(
+      statement: string,
+      _parameters: readonly unknown[],
+      callback?: (error: unknown, result: unknown) => void,
+    ) {
+      if (callback) queueMicrotask(() => callback(null, answer(statement)))
+      return { stream: () => (async function* () {})() }
+    },
+    release() {},
+  } as unknown as MysqlPoolConnection
+  const pool: MysqlPool = {
+    getConnection: (callback) => queueMicrotask(() => callback(null, connection)),
+    end: (callback) => callback(null),
+  }
+  const memory = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) })
+  const memoryUsers = createRepository(memory, shop, 'users', { maxLimit: 100 })
+  const pairs: Record<string, Record<string, Variant>> = {
+    findById: {
+      repository: () => memoryUsers.findById(1),
+      'bare Kysely': () =>
+        memory.selectFrom('users').select(VISIBLE).where('id', '=', 1).limit(1).executeTakeFirst(),
+    },
+    'findMany 100 rows': {
+      repository: () => memoryUsers.findMany({ where: (eb) => eb('id', '>=', 1), limit: 100 }),
+      'bare Kysely': () =>
+        memory
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where('id', '>=', 1)
+          .orderBy('id', 'asc')
+          .limit(100)
+          .execute(),
+    },
+    create: {
+      repository: () =>
+        memoryUsers.create({ email: 'bench@example.com', first_name: 'Bench', last_name: 'Mark' }),
+      'bare Kysely': async () => {
+        const result = await memory
+          .insertInto('users')
+          .values({ email: 'bench@example.com', first_name: 'Bench', last_name: 'Mark' })
+          .executeTakeFirstOrThrow()
+        return memory
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where('id', '=', Number(result.insertId))
+          .limit(1)
+          .executeTakeFirst()
+      },
+    },
+    '50 users with their orders': {
+      repository: () =>
+        memoryUsers.findMany({ where: (eb) => eb('id', '>=', 1), limit: 50, with: { orders: true } }),
+      'bare Kysely': async () => {
+        const rows = await memory
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where('id', '>=', 1)
+          .orderBy('id')
+          .limit(50)
+          .execute()
+        const orders = await memory
+          .selectFrom('orders')
+          .select(ORDER_COLUMNS)
+          .where(
+            'user_id',
+            'in',
+            rows.map((row) => row.id),
+          )
+          .orderBy('id')
+          .execute()
+        return attachOrders(rows, orders)
+      },
+    },
+  }
+  const cpuPerCall = async (variant: Variant, calls: number): Promise<number> => {
+    const cpu = process.cpuUsage()
+    for (let index = 0; index < calls; index++) await variant()
+    const used = process.cpuUsage(cpu)
+    return (used.user + used.system) / calls
+  }
+  console.log('\nJavaScript per call on an in-memory driver (best of 15 interleaved rounds of 2,000 calls)')
+  for (const [scenario, variants] of Object.entries(pairs)) {
+    if (ONLY !== '' && !scenario.includes(ONLY)) continue
+    const best = new Map<string, number>()
+    for (const variant of Object.values(variants)) await cpuPerCall(variant, 2_000)
+    for (let index = 0; index < 15; index++) {
+      for (const [name, variant] of Object.entries(variants)) {
+        best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, await cpuPerCall(variant, 2_000)))
+      }
+    }
+    const repository = best.get('repository')!
+    const bare = best.get('bare Kysely')!
+    console.log(
+      `  ${scenario.padEnd(28)} repository ${repository.toFixed(1).padStart(6)} µs  bare Kysely ${bare.toFixed(1).padStart(6)} µs  ` +
+        `(+${(repository - bare).toFixed(1)} µs)`,
+    )
+  }
+  await memory.destroy()
+}

@@ -359,7 +359,9 @@ async function loadRelation(
         .where(
           through.parentColumn,
           'in',
-          chunk.map((key) => bindComparable(throughMeta.columns[through.parentColumn], key)) as never,
+          (needsBinding(throughMeta.columns[through.parentColumn])
+            ? chunk.map((key) => bindComparable(throughMeta.columns[through.parentColumn], key))
+            : chunk) as never,
         )
         .execute()
       links.push(...found)
@@ -378,7 +380,9 @@ async function loadRelation(
   )
   const columns = [...wanted, ...extra]
   const sort = target.sortParser.parse(options.sort)
-  const found: Row[] = []
+  const keyColumn = target.meta.columns[relation.targetColumn]
+  const bind = needsBinding(keyColumn) ? (key: unknown) => bindComparable(keyColumn, key) : undefined
+  let found: Row[] = []
   for (const chunk of chunks(targetKeys)) {
     let query = executor
       .selectFrom(relation.target)
@@ -386,12 +390,14 @@ async function loadRelation(
       .where(
         relation.targetColumn,
         'in',
-        chunk.map((key) => bindComparable(target.meta.columns[relation.targetColumn], key)) as never,
+        (bind === undefined ? chunk : chunk.map(bind)) as never,
       ) as SelectQueryBuilder<AnyDB, string, Row>
     if (options.where !== undefined) {
       query = query.where((eb) => whereExpression(eb, target.meta, options.where) ?? eb.lit(true))
     }
-    found.push(...(await applySort(query, sort as never).execute()))
+    const rows = await applySort(query, sort as never).execute()
+    if (found.length === 0) found = rows
+    else for (const row of rows) found.push(row)
   }
   if (nestedColumns.length > 0 && found.length > 0) {
     await loadRelations(executor, tables, relation.target, found, nested)
@@ -532,8 +538,15 @@ function uniqueKeys(values: readonly unknown[]): unknown[] {
   return unique
 }
 
-function* chunks<T>(items: readonly T[]): Generator<T[]> {
-  for (let start = 0; start < items.length; start += KEYS_PER_QUERY) {
-    yield items.slice(start, start + KEYS_PER_QUERY)
-  }
+function chunks<T>(items: readonly T[]): readonly (readonly T[])[] {
+  if (items.length <= KEYS_PER_QUERY) return items.length === 0 ? [] : [items]
+  const parts: T[][] = []
+  for (let start = 0; start < items.length; start += KEYS_PER_QUERY)
+    parts.push(items.slice(start, start + KEYS_PER_QUERY))
+  return parts
+}
+
+/** Whether a key column's values are bound converted (BIGINT and DECIMAL; see `bindComparable`). */
+function needsBinding(column: { readonly dataType: string } | undefined): boolean {
+  return column !== undefined && (column.dataType === 'bigint' || column.dataType === 'decimal')
 }
