@@ -1,7 +1,9 @@
 /**
  * Repository overhead: the same reads and writes through a repository, through bare Kysely and through raw mysql2
- * (`pool.execute`, prepared statements), 16 requests in flight. Rounds of the variants of a scenario are
- * interleaved (their order rotated each round) so drift hits them alike; the median round of each is compared.
+ * (`pool.execute`, prepared statements), 16 requests in flight. Many short rounds of the variants of a scenario are
+ * interleaved in a random order each round (so no variant always follows another, and drift and other load on the
+ * machine hit all alike); the median round of each is compared. With `--expose-gc` the heap is collected between
+ * rounds, so one variant's garbage is not collected on another's time.
  *
  * Scenarios: findById; findMany of 100 rows; create (insert, then read the stored row back, as the repository does);
  * 50 users with their orders (repository `with`, bare Kysely and mysql2 with two queries, and one correlated
@@ -11,7 +13,7 @@
  * what is left is the JavaScript each costs per call (CPU µs, best of interleaved rounds), steady even on a busy
  * machine where the throughput ratios above move by several percent from run to run.
  *
- *   npx jiti bench/repository.ts [--rounds 5] [--seconds 2] [--only relations]
+ *   NODE_OPTIONS=--expose-gc npx jiti bench/repository.ts [--rounds 30] [--seconds 0.5] [--only orders]
  *
  * Needs a server at TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306); works in a throw-away database.
  */
@@ -31,8 +33,8 @@ const argument = (name: string, fallback: string): string => {
   const index = process.argv.indexOf(`--${name}`)
   return index === -1 ? fallback : process.argv[index + 1]!
 }
-const ROUNDS = Number(argument('rounds', '5'))
-const SECONDS = Number(argument('seconds', '2'))
+const ROUNDS = Number(argument('rounds', '30'))
+const SECONDS = Number(argument('seconds', '0.5'))
 const ONLY = argument('only', '')
 
 await using test = await createTestDatabase<DB>({
@@ -241,6 +243,19 @@ async function round(variant: Variant, seconds: number): Promise<RoundResult> {
   }
 }
 
+/** A random order (Fisher-Yates). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items]
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1))
+    ;[copy[index], copy[other]] = [copy[other]!, copy[index]!]
+  }
+  return copy
+}
+
+/** Collects the heap between rounds when node runs with --expose-gc. */
+const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.()
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((x, y) => x - y)
   const middle = Math.floor(sorted.length / 2)
@@ -257,7 +272,8 @@ const median = (values: number[]): number => {
 }
 
 console.log(
-  `kysely-toolkit repository bench: ${IN_FLIGHT} in flight, ${ROUNDS} interleaved rounds of ${SECONDS} s per variant, ` +
+  `kysely-toolkit repository bench: ${IN_FLIGHT} in flight, ${ROUNDS} shuffled rounds of ${SECONDS} s per variant, ` +
+    `gc between rounds ${(globalThis as { gc?: unknown }).gc === undefined ? 'off' : 'on'}, ` +
     `${USERS} users × ${ORDERS_PER_USER} orders, ${(await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]!.v}`,
 )
 for (const scenario of scenarios) {
@@ -266,8 +282,10 @@ for (const scenario of scenarios) {
   for (const name of names) await round(scenario.variants[name]!, 0.5) // warm-up
   const results = new Map<string, RoundResult[]>(names.map((name) => [name, []]))
   for (let index = 0; index < ROUNDS; index++) {
-    const order = names.map((_, offset) => names[(index + offset) % names.length]!)
-    for (const name of order) results.get(name)!.push(await round(scenario.variants[name]!, SECONDS))
+    for (const name of shuffled(names)) {
+      collectGarbage()
+      results.get(name)!.push(await round(scenario.variants[name]!, SECONDS))
+    }
   }
   const baseline = median(results.get(names[1]!)!.map((result) => result.opsPerSecond))
   console.log(`\n${scenario.name}`)
