@@ -53,11 +53,9 @@ export function whereExpression<DB, TB extends keyof DB>(
   eb: ExpressionBuilder<DB, TB>,
   table: TableMetadata,
   where: unknown,
-  qualifier?: string,
 ): Expression<SqlBool> | undefined {
   if (where === undefined || where === null) return undefined
-  const ref = (column: string) =>
-    eb.ref((qualifier === undefined ? column : `${qualifier}.${column}`) as never)
+  const ref = (column: string) => eb.ref(column as never)
   if (typeof where === 'function')
     return (where as (eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool>)(eb)
   if (Array.isArray(where)) {
@@ -144,11 +142,3 @@ function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
 }
-
-/** Qualifies a column reference with a table name. @internal */
-export function qualified(table: string, column: string): string {
-  return `${table}.${column}`
-}
-
-/** The sql fragment `true`, for an empty condition. @internal */
-export const TRUE = sql<SqlBool>`true`
