@@ -42,7 +42,14 @@ export {
   ForeignKeyViolationError,
   type ForeignKeyViolationKind,
 } from './error/foreign-key-violation-error.js'
+export {
+  InvalidCursorError,
+  type InvalidCursorReason,
+} from './error/invalid-cursor-error.js'
+export { type InvalidFilter, InvalidFilterError } from './error/invalid-filter-error.js'
 export { InvalidOptionsError, type OptionsProblem } from './error/invalid-options-error.js'
+export { InvalidPageError } from './error/invalid-page-error.js'
+export { type InvalidSort, InvalidSortError } from './error/invalid-sort-error.js'
 export { LockTimeoutError } from './error/lock-timeout-error.js'
 export {
   isConnectionLostError,
@@ -67,6 +74,7 @@ export { TransactionRetriesExhaustedError } from './error/transaction-retries-ex
 export { TransactionTimeoutError } from './error/transaction-timeout-error.js'
 export { type UniqueViolation, UniqueViolationError } from './error/unique-violation-error.js'
 export { UnsafeParameterError } from './error/unsafe-parameter-error.js'
+export { ValidationError, type ValidationIssue } from './error/validation-error.js'
 export { combineLogs, type LogFunction } from './plugin/combine-logs.js'
 export {
   logConsoleStyle,
@@ -167,6 +175,102 @@ export {
   startsReadYourWrites,
   targetOf,
 } from './replication/routing.js'
+export {
+  applyFilter,
+  createFilterParser,
+  escapeLikePattern,
+  FILTER_OPERATORS,
+  type Filter,
+  type FilterCondition,
+  type FilterExpressionOptions,
+  type FilterOperator,
+  type FilterOptions,
+  type FilterParser,
+  type FilterScalar,
+  filterExpression,
+  isFilterOperator,
+  LIKE_ESCAPE_CHARACTER,
+  parseFilter,
+} from './repository/filter.js'
+export {
+  type CursorCodec,
+  type CursorCodecOptions,
+  type CursorValue,
+  createCursorCodec,
+  type KeysetKey,
+  type KeysetPage,
+  keysetExpression,
+  type PageRequest,
+  type PageResult,
+  parsePageRequest,
+} from './repository/pagination.js'
+export {
+  type BelongsToKeys,
+  belongsTo,
+  type HasKeys,
+  hasMany,
+  hasOne,
+  type ManyToManyKeys,
+  manyToMany,
+  RELATION_KINDS,
+  type RelationDefinition,
+  type RelationKind,
+} from './repository/relations.js'
+export { createRepository, type Repository } from './repository/repository.js'
+export {
+  type ColumnName,
+  defineRepositorySchema,
+  type HiddenColumns,
+  type RelationMap,
+  type RepositorySchema,
+  type RepositorySchemaOptions,
+  type TableName,
+  type TableSchemas,
+} from './repository/repository-schema.js'
+export type {
+  ColumnOf,
+  CreateManyResult,
+  FilterableField,
+  FindManyOptions,
+  FindManyQuery,
+  FindOneQuery,
+  HiddenOf,
+  IdOf,
+  InsertOf,
+  Loaded,
+  PageOptions,
+  PageQuery,
+  PaginateOptions,
+  PaginateQuery,
+  Projection,
+  ReadOptions,
+  RelationLoad,
+  RelationsOf,
+  RepositoryOptions,
+  RowOf,
+  Simplify,
+  UpdateOf,
+  UpsertOptions,
+  UpsertQuery,
+  WhereOf,
+  WithSpec,
+} from './repository/repository-types.js'
+export {
+  applySort,
+  createSortParser,
+  isSortDirection,
+  parseSort,
+  SORT_DIRECTIONS,
+  type Sort,
+  type SortDirection,
+  type SortInput,
+  type SortItem,
+  type SortObject,
+  type SortOptions,
+  type SortParser,
+  sortSignature,
+} from './repository/sort.js'
+export type { Where, WhereObject } from './repository/where.js'
 export {
   COLUMN_INSERT_MODES,
   COLUMN_JS_TYPES,

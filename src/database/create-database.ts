@@ -5,6 +5,7 @@ import {
   type ResolvedDatabaseOptions,
   resolveDatabaseOptions,
 } from './database-options.js'
+import { formatQuery } from './format-query.js'
 import { GuardedPool, type PoolStats } from './guarded-pool.js'
 import { checkHealth, type HealthOptions, type HealthReport } from './health.js'
 import { createTypeCast } from './type-cast.js'
@@ -107,6 +108,8 @@ export function createGuardedPool(resolved: ResolvedDatabaseOptions): GuardedPoo
     enableKeepAlive: true,
     keepAliveInitialDelay: poolOptions.keepAliveInitialDelayMs,
     multipleStatements: false,
+    // Values are bound client-side: format them so NO_BACKSLASH_ESCAPES sessions read them the same.
+    queryFormat: formatQuery,
     supportBigNumbers: true,
     bigNumberStrings: true,
     decimalNumbers: false,
