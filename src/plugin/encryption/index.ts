@@ -10,10 +10,17 @@ export {
   chooseBlindIndexBits,
   MAX_BLIND_INDEX_BITS,
 } from './blind-index.js'
+export {
+  type CheckEncryptedColumnsOptions,
+  checkEncryptedColumns,
+  type EncryptedColumnsCheck,
+} from './check-encrypted-columns.js'
 export type {
   BlindIndexOptions,
   EncryptedColumnOptions,
   EncryptedTables,
+  SnakeCase,
+  SnakeCaseDatabase,
   UnknownDatabase,
 } from './encrypted-columns.js'
 export { EncryptionPlugin, type EncryptionPluginOptions } from './encryption-plugin.js'
