@@ -1,4 +1,4 @@
-import { defineConfig } from './src/config/toolkit-config.js'
+import { defineConfig } from './src/index.js'
 
 /**
  * The repository's own config: the example shop's migrations (`npx kysely-toolkit migrate latest`) and its

@@ -1,3 +1,9 @@
+export {
+  CONFIG_FILE_NAMES,
+  defineConfig,
+  type EncryptionConfig,
+  type ToolkitConfig,
+} from './config/toolkit-config.js'
 export { type CloseOnSignalsOptions, closeOnSignals } from './database/close-on-signals.js'
 export { type CloseOptions, createDatabase, type Database } from './database/create-database.js'
 export {
