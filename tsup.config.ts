@@ -10,6 +10,7 @@ export default defineConfig([
       index: 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
       'migration/index': 'src/migration/index.ts',
+      'prometheus/index': 'src/prometheus/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

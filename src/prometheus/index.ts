@@ -1,0 +1,1 @@
+export { registerQueryMetrics } from './register-query-metrics.js'

@@ -1,0 +1,99 @@
+import { Counter, Gauge, register as globalRegistry, Histogram, type Registry } from 'prom-client'
+import type { MetricFamily } from '../plugin/metrics/prometheus.js'
+import type { QueryMetrics } from '../plugin/metrics/query-metrics.js'
+
+/**
+ * Registers query metrics in a prom-client registry, for apps that already expose one: each scrape reads the
+ * current counts (query and error counters, the latency histogram, slow queries, transaction retries, and pool
+ * gauges when `poolStats` was given). Metric names and labels are those of `formatPrometheus`.
+ *
+ * Lives in its own subpath because it loads prom-client (an optional peer dependency).
+ *
+ * @param registry - Defaults to prom-client's global `register`.
+ * @throws {Error} from prom-client when a metric of the same name is already registered.
+ *
+ * @example
+ * ```ts
+ * import { collectDefaultMetrics, register } from 'prom-client'
+ * import { createQueryMetrics } from 'kysely-toolkit'
+ * import { registerQueryMetrics } from 'kysely-toolkit/prometheus'
+ *
+ * collectDefaultMetrics()
+ * const metrics = createQueryMetrics({ labels: { database: 'primary' } })
+ * registerQueryMetrics(metrics, register)
+ * // app.get('/metrics', async (_, response) => response.type(register.contentType).send(await register.metrics()))
+ * ```
+ */
+export function registerQueryMetrics(metrics: QueryMetrics, registry: Registry = globalRegistry): void {
+  for (const family of metrics.collect()) {
+    const current = (): MetricFamily | undefined =>
+      metrics.collect().find((next) => next.name === family.name)
+    const config = {
+      name: family.name,
+      help: family.help,
+      labelNames: family.labelNames,
+      registers: [registry],
+    }
+    switch (family.type) {
+      case 'counter':
+        new Counter({
+          ...config,
+          collect() {
+            this.reset()
+            for (const sample of current()?.samples ?? []) this.inc(sample.labels, sample.value)
+          },
+        })
+        break
+      case 'gauge':
+        new Gauge({
+          ...config,
+          collect() {
+            this.reset()
+            for (const sample of current()?.samples ?? []) this.set(sample.labels, sample.value)
+          },
+        })
+        break
+      case 'histogram':
+        new FamilyHistogram(config, current)
+        break
+    }
+  }
+}
+
+type HistogramValues = Awaited<ReturnType<Histogram['get']>>
+
+/** A prom-client histogram whose values come from the query metrics' own buckets at each scrape. */
+class FamilyHistogram extends Histogram {
+  readonly #read: () => MetricFamily | undefined
+  readonly #name: string
+  readonly #help: string
+
+  constructor(
+    config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] },
+    read: () => MetricFamily | undefined,
+  ) {
+    super(config)
+    this.#read = read
+    this.#name = config.name
+    this.#help = config.help
+  }
+
+  override async get(): Promise<HistogramValues> {
+    const family = this.#read()
+    return {
+      name: this.#name,
+      help: this.#help,
+      type: 'histogram',
+      aggregator: 'sum',
+      values: (family?.samples ?? []).map((sample) => ({
+        metricName: sample.name,
+        labels: sample.labels,
+        value: sample.value,
+      })),
+    } as unknown as HistogramValues
+  }
+
+  async getForPromString(): Promise<HistogramValues> {
+    return this.get()
+  }
+}
