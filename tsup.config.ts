@@ -11,6 +11,7 @@ export default defineConfig([
       'testing/index': 'src/testing/index.ts',
       'migration/index': 'src/migration/index.ts',
       'prometheus/index': 'src/prometheus/index.ts',
+      'encryption/index': 'src/plugin/encryption/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
