@@ -1,0 +1,73 @@
+/** One timed round of one client on one workload. */
+export interface RoundResult {
+  /** Calls that finished (failed ones included). */
+  readonly calls: number
+  readonly errors: number
+  readonly elapsedMs: number
+  /** Successful calls per second. */
+  readonly opsPerSecond: number
+  readonly firstError: unknown
+}
+
+export interface RoundOptions {
+  /** Calls in flight at once. */
+  readonly concurrency: number
+  /** No call starts after this long; the round ends when the calls in flight have finished. */
+  readonly durationMs: number
+}
+
+/**
+ * Runs `call(i)` from `concurrency` workers for `durationMs`: each worker starts its next call as soon as its
+ * previous one has finished, so exactly `concurrency` calls are in flight until the deadline. `i` counts calls
+ * from 0 within the round, so every client gets the same sequence of inputs.
+ */
+export async function runRound(
+  call: (i: number) => Promise<unknown>,
+  options: RoundOptions,
+): Promise<RoundResult> {
+  let next = 0
+  let calls = 0
+  let errors = 0
+  let firstError: unknown
+  const start = performance.now()
+  const deadline = start + options.durationMs
+  const worker = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const i = next++
+      try {
+        await call(i)
+      } catch (error) {
+        errors++
+        firstError ??= error
+      }
+      calls++
+    }
+  }
+  await Promise.all(Array.from({ length: options.concurrency }, worker))
+  const elapsedMs = performance.now() - start
+  return { calls, errors, elapsedMs, opsPerSecond: ((calls - errors) * 1000) / elapsedMs, firstError }
+}
+
+/** The median of some numbers (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** (max - min) / median: how far apart the runs were, as a share of the median. */
+export function spread(values: readonly number[]): number {
+  if (values.length < 2) return 0
+  return (Math.max(...values) - Math.min(...values)) / median(values)
+}
+
+/** Lets the previous client's garbage go before the next round, when node runs with --expose-gc. */
+export function collectGarbage(): void {
+  const started = performance.now()
+  ;(globalThis as { gc?: () => void }).gc?.()
+  if (process.env.BENCH_DEBUG)
+    process.stderr.write(
+      `  gc ${(performance.now() - started).toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB\n`,
+    )
+}
