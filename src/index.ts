@@ -16,8 +16,28 @@ export {
   type HealthReport,
   type HealthStatus,
 } from './database/health.js'
+export { CommitOutcomeUnknownError } from './error/commit-outcome-unknown-error.js'
+export { DataTooLongError } from './error/data-too-long-error.js'
 export { DatabaseClosedError } from './error/database-closed-error.js'
+export { DeadlockError } from './error/deadlock-error.js'
+export {
+  type ForeignKeyViolation,
+  ForeignKeyViolationError,
+  type ForeignKeyViolationKind,
+} from './error/foreign-key-violation-error.js'
 export { InvalidOptionsError, type OptionsProblem } from './error/invalid-options-error.js'
+export { LockTimeoutError } from './error/lock-timeout-error.js'
+export {
+  isConnectionLostError,
+  isMysqlServerError,
+  MYSQL_ERRORS,
+  type MysqlErrorContext,
+  type MysqlServerError,
+  mysqlErrnoOf,
+  translateMysqlError,
+} from './error/mysql-errors.js'
+export { NotFoundError } from './error/not-found-error.js'
+export { NotNullViolationError } from './error/not-null-violation-error.js'
 export { PoolTimeoutError } from './error/pool-timeout-error.js'
 export {
   TOOLKIT_ERROR_CODES,
@@ -25,6 +45,10 @@ export {
   type ToolkitErrorCode,
   type ToolkitErrorOptions,
 } from './error/toolkit-error.js'
+export { TransactionAbortedError } from './error/transaction-aborted-error.js'
+export { TransactionRetriesExhaustedError } from './error/transaction-retries-exhausted-error.js'
+export { TransactionTimeoutError } from './error/transaction-timeout-error.js'
+export { type UniqueViolation, UniqueViolationError } from './error/unique-violation-error.js'
 export { UnsafeParameterError } from './error/unsafe-parameter-error.js'
 export { combineLogs, type LogFunction } from './plugin/combine-logs.js'
 export {
@@ -69,3 +93,26 @@ export {
   type SlowQuery,
 } from './plugin/metrics/query-metrics.js'
 export { isQueryKind, QUERY_KINDS, type QueryKind } from './plugin/query-info/query-kind.js'
+export { type Backoff, type FullJitterBackoffOptions, fullJitterBackoff } from './transaction/backoff.js'
+export { RETRY_REASONS, type RetryReason, retryReasonOf } from './transaction/retry-reason.js'
+export {
+  ACCESS_MODES,
+  ISOLATION_LEVELS,
+  type ResolvedTransactionOptions,
+  resolveTransactionOptions,
+  type TransactionCallback,
+  type TransactionContext,
+  type TransactionHook,
+  type TransactionHookKind,
+  type TransactionOptions,
+  type TransactionOutcome,
+  type TransactionRetryEvent,
+  type TransactionSettledEvent,
+  transaction,
+} from './transaction/transaction.js'
+export {
+  createTransactionCounters,
+  type TransactionCounters,
+  type TransactionCountsSnapshot,
+} from './transaction/transaction-counters.js'
+export { type UnitOfWork, withUnitOfWork } from './transaction/unit-of-work.js'

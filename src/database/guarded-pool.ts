@@ -1,6 +1,14 @@
 import type { MysqlPool, MysqlPoolConnection } from 'kysely'
 import type { Pool as Mysql2Pool, PoolConnection as Mysql2PoolConnection } from 'mysql2'
 import { DatabaseClosedError } from '../error/database-closed-error.js'
+import { DeadlockError } from '../error/deadlock-error.js'
+import {
+  isConnectionLostError,
+  isMysqlServerError,
+  MYSQL_ERRORS,
+  parseDuplicateEntry,
+  translateMysqlError,
+} from '../error/mysql-errors.js'
 import { PoolTimeoutError } from '../error/pool-timeout-error.js'
 import { UnsafeParameterError } from '../error/unsafe-parameter-error.js'
 
@@ -43,6 +51,17 @@ interface PoolInternals {
 }
 
 type AcquireCallback = (error: unknown, connection: MysqlPoolConnection) => void
+type TransactionControl = 'begin' | 'commit' | 'rollback'
+const TRANSACTION_CONTROL = /^\s*(begin|start\s+transaction|commit|rollback)\b(?!\s+to\b)/i
+
+/** Whether `sql` starts, commits or rolls back a transaction (`ROLLBACK TO SAVEPOINT` does neither). */
+function transactionControlOf(sql: string): TransactionControl | undefined {
+  const keyword = TRANSACTION_CONTROL.exec(sql)?.[1]?.toLowerCase()
+  if (keyword === undefined) return undefined
+  return keyword === 'commit' || keyword === 'rollback' ? keyword : 'begin'
+}
+
+type QueryCallback = (error: unknown, result: never, fields?: unknown) => void
 
 /**
  * A mysql2 pool as Kysely's `MysqlDialect` sees it, with what mysql2 lacks:
@@ -51,6 +70,12 @@ type AcquireCallback = (error: unknown, connection: MysqlPoolConnection) => void
  *   the ping fails, so connections cut while idle never fail a query;
  * - every bound value must be a scalar ({@link UnsafeParameterError}): mysql2's client-side formatting would
  *   expand objects and arrays into SQL;
+ * - known server errors become typed toolkit errors ({@link translateMysqlError}); the columns of a violated
+ *   unique index are looked up once in information_schema and cached;
+ * - after a deadlock rolled an open transaction back on the server, every statement (COMMIT included) is refused
+ *   with a {@link DeadlockError} until ROLLBACK or BEGIN, so code that swallowed the deadlock cannot write half a
+ *   transaction;
+ * - a connection whose ROLLBACK failed is closed rather than pooled (its next BEGIN would commit what is left);
  * - `close()` refuses new work ({@link DatabaseClosedError}), lets connections in use finish up to a deadline,
  *   then ends the pool.
  *
@@ -61,6 +86,8 @@ export class GuardedPool implements MysqlPool {
   readonly #settings: GuardedPoolSettings
   readonly #inUse = new Set<PooledConnection>()
   readonly #wrappers = new WeakMap<PooledConnection, MysqlPoolConnection>()
+  /** Columns of unique indexes, keyed `schema \0 table \0 index`, filled on the first violation of each. */
+  readonly #uniqueIndexColumns = new Map<string, readonly string[] | undefined>()
   #waiting = 0
   #closing = false
   #poolEnded = false
@@ -148,7 +175,34 @@ export class GuardedPool implements MysqlPool {
   #wrap(connection: PooledConnection): MysqlPoolConnection {
     let wrapper = this.#wrappers.get(connection)
     if (wrapper) return wrapper
+    /** Whether a BEGIN was sent and no COMMIT or ROLLBACK since (transactions started with SQL). */
+    let inTransaction = false
+    /**
+     * Set when a deadlock made the server roll back this connection's open transaction. The server then leaves the
+     * transaction (MariaDB runs the next statements in autocommit mode; MySQL in a new transaction that COMMIT
+     * would commit), so code that swallowed the deadlock would write half a transaction. Until ROLLBACK or BEGIN,
+     * every statement is refused with the deadlock, as PostgreSQL refuses statements in an aborted transaction.
+     */
+    let rolledBackBy: DeadlockError | undefined
+    /**
+     * Set when ROLLBACK failed on a live connection: pooled, its still-open transaction would be committed by the
+     * next user's BEGIN, so it is closed instead of released.
+     */
+    let poisoned = false
+    const fail = (control: TransactionControl | undefined, translated: unknown): void => {
+      if (DeadlockError.is(translated)) {
+        if (inTransaction) rolledBackBy = translated
+      } else if (control === 'rollback' && !isConnectionLostError(translated)) {
+        poisoned = true
+      }
+    }
     const release = (): void => {
+      if (poisoned) {
+        destroy()
+        return
+      }
+      inTransaction = false
+      rolledBackBy = undefined
       this.#inUse.delete(connection)
       connection.release()
       if (this.#inUse.size === 0) this.#onIdle?.()
@@ -168,17 +222,63 @@ export class GuardedPool implements MysqlPool {
       connect: (cb) => connection.connect(cb ?? (() => {})),
       destroy,
       release,
-      query: (sql: string, parameters: unknown, cb?: (error: unknown, result: never) => void) => {
+      query: (sql: string, parameters: unknown, cb?: QueryCallback) => {
         const unsafe = findUnsafeParameter(parameters)
         if (unsafe) {
           if (cb) process.nextTick(cb, unsafe, undefined as never)
           return { stream: () => failingStream(unsafe) }
         }
-        return connection.query(sql, parameters as never[], cb as never) as never
+        const control = sql.length < 64 ? transactionControlOf(sql) : undefined
+        if (control !== undefined) {
+          inTransaction = control === 'begin'
+          if (control !== 'commit') rolledBackBy = undefined
+        }
+        if (rolledBackBy !== undefined) {
+          const refusal = new DeadlockError({ cause: rolledBackBy.cause })
+          if (cb) process.nextTick(cb, refusal, undefined as never)
+          return { stream: () => failingStream(refusal) }
+        }
+        if (cb === undefined) return connection.query(sql, parameters as never[]) as never
+        // Success passes straight through; only a failure pays for the translation.
+        return connection.query(sql, parameters as never[], (error, result, fields) => {
+          if (error) {
+            this.#fail(connection, sql, error, (translated) => {
+              fail(control, translated)
+              cb(translated, undefined as never)
+            })
+          } else {
+            cb(null, result as never, fields)
+          }
+        }) as never
       },
     }
     this.#wrappers.set(connection, wrapper)
     return wrapper
+  }
+
+  /** Hands `error` to `cb` as a typed toolkit error when it is a known server error. */
+  #fail(connection: PooledConnection, sql: string, error: unknown, cb: (translated: unknown) => void): void {
+    if (!isMysqlServerError(error) || error.errno !== MYSQL_ERRORS.DUP_ENTRY) {
+      cb(translateMysqlError(error, { sql }))
+      return
+    }
+    const entry = parseDuplicateEntry(error.sqlMessage, sql)
+    const schema = connection.config.database ?? ''
+    const key = entry === undefined ? '' : `${schema}\0${entry.table ?? ''}\0${entry.index}`
+    const translate = (): void => {
+      const columns = this.#uniqueIndexColumns.get(key)
+      cb(translateMysqlError(error, { sql, uniqueIndexColumns: () => columns }))
+    }
+    if (entry === undefined || this.#uniqueIndexColumns.has(key)) {
+      translate()
+      return
+    }
+    // Looked up on the failing connection (its transaction, if any, is still open and unaffected by a read of
+    // information_schema); using another connection could wait on an exhausted pool.
+    lookUpUniqueIndexColumns(connection, entry.table, entry.index).then((columns) => {
+      if (columns !== undefined) this.#uniqueIndexColumns.set(key, columns)
+      translate()
+    })
   }
 
   /** Current connection counts. */
@@ -253,6 +353,31 @@ function cut(connection: PooledConnection): void {
     fatal: true,
   })
   ;(connection as unknown as { stream?: { destroy(error: Error): void } }).stream?.destroy(reason)
+}
+
+/** The columns of a unique index, in index order; `undefined` when they cannot be told. Never rejects. */
+function lookUpUniqueIndexColumns(
+  connection: PooledConnection,
+  table: string | undefined,
+  index: string,
+): Promise<readonly string[] | undefined> {
+  const sql =
+    'select table_name as t, column_name as c from information_schema.statistics ' +
+    'where table_schema = database() and index_name = ? and non_unique = 0' +
+    (table === undefined ? '' : ' and table_name = ?') +
+    ' order by table_name, seq_in_index'
+  return new Promise((resolve) => {
+    connection.query(sql, table === undefined ? [index] : [index, table], (error, rows) => {
+      if (error || !Array.isArray(rows)) {
+        resolve(undefined)
+        return
+      }
+      const found = rows as { t: string; c: string }[]
+      // Without the table, an index name shared by several tables is ambiguous.
+      if (found.length === 0 || found.some((row) => row.t !== found[0]!.t)) resolve(undefined)
+      else resolve(Object.freeze(found.map((row) => row.c)))
+    })
+  })
 }
 
 function pingWithin(connection: PooledConnection, timeoutMs: number): Promise<void> {

@@ -1,0 +1,138 @@
+/**
+ * The overhead of `transaction()` over Kysely's bare `db.transaction().execute()` for a two-update-one-insert
+ * transaction, 16 in flight. Rounds of each variant are interleaved so drift (buffer pool, ledger growth, other
+ * load on the machine) hits all of them alike; the median round of each is compared.
+ *
+ *   npx jiti bench/transaction.ts [--rounds 9] [--seconds 3]
+ *
+ * Needs a server at TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306); works in a throw-away database.
+ */
+import type { Kysely, Transaction } from 'kysely'
+import type { DB } from '../example/generated/db.js'
+import { seedShop } from '../example/seed.js'
+import { transaction } from '../src/index.js'
+import { createTestDatabase } from '../src/testing/index.js'
+import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
+
+const IN_FLIGHT = 16
+const argument = (name: string, fallback: number): number => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index === -1 ? fallback : Number(process.argv[index + 1])
+}
+const ROUNDS = argument('rounds', 9)
+const SECONDS = argument('seconds', 3)
+
+/** Two updates and one insert; each worker has its own pair of accounts, so workers never wait for each other. */
+async function work(trx: Transaction<DB>, from: number, to: number): Promise<void> {
+  await trx
+    .updateTable('accounts')
+    .set((eb) => ({ balance: eb('balance', '-', '0.01') }))
+    .where('id', '=', from)
+    .execute()
+  await trx
+    .updateTable('accounts')
+    .set((eb) => ({ balance: eb('balance', '+', '0.01') }))
+    .where('id', '=', to)
+    .execute()
+  await trx
+    .insertInto('account_transactions')
+    .values({ from_account_id: from, to_account_id: to, amount: '0.01', type: 'transfer' })
+    .execute()
+}
+
+type Variant = (db: Kysely<DB>, from: number, to: number) => Promise<void>
+
+const variants: Record<string, Variant> = {
+  'bare db.transaction().execute()': (db, from, to) => db.transaction().execute((trx) => work(trx, from, to)),
+  'transaction()': (db, from, to) => transaction(db, (trx) => work(trx, from, to)),
+  'transaction() with timeoutMs': (db, from, to) =>
+    transaction(db, (trx) => work(trx, from, to), TIMEOUT_OPTIONS),
+}
+const TIMEOUT_OPTIONS = { timeoutMs: 10_000 } as const
+
+interface RoundResult {
+  readonly opsPerSecond: number
+  /** Client CPU (user + system) per transaction, in microseconds: less sensitive to other load on the machine. */
+  readonly cpuMicros: number
+}
+
+async function round(
+  db: Kysely<DB>,
+  variant: Variant,
+  accounts: number[],
+  seconds: number,
+): Promise<RoundResult> {
+  const deadline = performance.now() + seconds * 1_000
+  let done = 0
+  const started = performance.now()
+  const cpu = process.cpuUsage()
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async (_, worker) => {
+      const from = accounts[2 * worker]!
+      const to = accounts[2 * worker + 1]!
+      while (performance.now() < deadline) {
+        await variant(db, from, to)
+        done++
+      }
+    }),
+  )
+  const used = process.cpuUsage(cpu)
+  return {
+    opsPerSecond: (done * 1_000) / (performance.now() - started),
+    cpuMicros: (used.user + used.system) / done,
+  }
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((x, y) => x - y)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+await using test = await createTestDatabase<DB>({
+  migrations: EXAMPLE_MIGRATIONS,
+  seed: (db) => seedShop(db, { users: 2 * IN_FLIGHT, ordersPerUser: 0, openingBalance: '1000000.00' }),
+  prefix: 'ktbench',
+  databaseOptions: { pool: { max: IN_FLIGHT } },
+})
+const accounts = (await test.db.selectFrom('accounts').select('id').orderBy('id').execute()).map(
+  (row) => row.id,
+)
+
+console.log(
+  `kysely-toolkit transaction overhead: ${IN_FLIGHT} in flight, ${ROUNDS} interleaved rounds of ${SECONDS} s per variant`,
+)
+for (const variant of Object.values(variants)) await round(test.db, variant, accounts, 1) // warm-up
+
+const results = new Map<string, RoundResult[]>(Object.keys(variants).map((name) => [name, []]))
+for (let index = 0; index < ROUNDS; index++) {
+  // Rotate the order each round so no variant always runs first.
+  const names = Object.keys(variants)
+  const order = names.map((_, offset) => names[(index + offset) % names.length]!)
+  const line: string[] = []
+  for (const name of order) {
+    const result = await round(test.db, variants[name]!, accounts, SECONDS)
+    results.get(name)!.push(result)
+    line.push(`${name} ${result.opsPerSecond.toFixed(0)}`)
+  }
+  console.log(`round ${index + 1}: ${line.join(' | ')} ops/s`)
+}
+
+const bare = results.get('bare db.transaction().execute()')!
+const bareOps = median(bare.map((result) => result.opsPerSecond))
+const bareCpu = median(bare.map((result) => result.cpuMicros))
+console.log('')
+for (const [name, values] of results) {
+  const ops = median(values.map((result) => result.opsPerSecond))
+  const cpu = median(values.map((result) => result.cpuMicros))
+  // Each round's ratio compares runs made seconds apart, under the same load: steadier than the ratio of medians.
+  const ratio = median(values.map((result, index) => result.opsPerSecond / bare[index]!.opsPerSecond))
+  console.log(
+    `${name.padEnd(30)} median ${ops.toFixed(0).padStart(5)} ops/s, ratio to bare ${ratio.toFixed(3)} ` +
+      `(median of per-round ratios, ${((ratio - 1) * 100).toFixed(1)}%); ` +
+      `client CPU ${cpu.toFixed(0)} µs/transaction (${((cpu / bareCpu - 1) * 100).toFixed(1)}% vs bare)`,
+  )
+}
+console.log(
+  `(bare median ${bareOps.toFixed(0)} ops/s; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`,
+)

@@ -1,0 +1,864 @@
+import {
+  type AccessMode,
+  type ControlledTransaction,
+  type DatabaseConnection,
+  type IsolationLevel,
+  type Kysely,
+  sql,
+  type Transaction,
+} from 'kysely'
+import { z } from 'zod'
+import { CommitOutcomeUnknownError } from '../error/commit-outcome-unknown-error.js'
+import { InvalidOptionsError } from '../error/invalid-options-error.js'
+import { isConnectionLostError } from '../error/mysql-errors.js'
+import { TransactionAbortedError } from '../error/transaction-aborted-error.js'
+import { TransactionRetriesExhaustedError } from '../error/transaction-retries-exhausted-error.js'
+import { TransactionTimeoutError } from '../error/transaction-timeout-error.js'
+import { parseOptions } from '../util/parse-options.js'
+import { type Backoff, fullJitterBackoff } from './backoff.js'
+import { type RetryReason, retryReasonOf } from './retry-reason.js'
+
+/**
+ * The isolation levels MySQL and MariaDB support (Kysely's list without SQL Server's `snapshot`).
+ *
+ * @example
+ * ```ts
+ * import { ISOLATION_LEVELS, transaction } from 'kysely-toolkit'
+ *
+ * const level = ISOLATION_LEVELS.find((candidate) => candidate === process.env.TX_LEVEL) ?? 'repeatable read'
+ * await transaction(db, work, { isolationLevel: level })
+ * ```
+ */
+export const ISOLATION_LEVELS = [
+  'read uncommitted',
+  'read committed',
+  'repeatable read',
+  'serializable',
+] as const
+
+/**
+ * The access modes of a transaction.
+ *
+ * @example
+ * ```ts
+ * import { ACCESS_MODES } from 'kysely-toolkit'
+ *
+ * ACCESS_MODES.includes('read only') // true
+ * ```
+ */
+export const ACCESS_MODES = ['read only', 'read write'] as const
+
+/**
+ * Work to run once a transaction has ended; awaited in registration order.
+ *
+ * @example
+ * ```ts
+ * const invalidate: TransactionHook = () => cache.delete(`user:${id}`)
+ * ```
+ */
+export type TransactionHook = () => void | Promise<void>
+
+/**
+ * Which user function failed, as told to {@link TransactionOptions.onHookError}.
+ *
+ * @example
+ * ```ts
+ * const onHookError = (error: unknown, hook: TransactionHookKind) => logger.warn({ error, hook }, 'hook failed')
+ * ```
+ */
+export type TransactionHookKind = 'afterCommit' | 'afterRollback' | 'onRetry' | 'onSettled'
+
+/**
+ * Given to the callback of {@link transaction} with the transaction itself. One context per attempt: hooks
+ * registered by an attempt that is retried are dropped with it.
+ *
+ * @example
+ * ```ts
+ * await transaction(db, async (trx, { attempt, afterCommit }) => {
+ *   await trx.insertInto('orders').values({ user_id: 1 }).execute()
+ *   afterCommit(() => console.log(`order placed (attempt ${attempt})`))
+ * })
+ * ```
+ */
+export interface TransactionContext {
+  /** The attempt running, from 1. */
+  readonly attempt: number
+  /** 0 in the outermost transaction, 1 in a savepoint inside it, and so on. */
+  readonly depth: number
+  /**
+   * Aborted when the transaction's `timeoutMs` passes or its `signal` aborts; pass it on to other slow work
+   * (`fetch`, a query's `{ signal }`). `undefined` when neither was set.
+   */
+  readonly signal: AbortSignal | undefined
+  /**
+   * Runs `hook` once after the outermost transaction commits, never when it rolls back, never for an attempt
+   * that is retried, and not when this scope is a savepoint that was rolled back. Put side effects here (emails,
+   * messages, cache invalidation): the callback itself may run more than once.
+   */
+  afterCommit(hook: TransactionHook): void
+  /**
+   * Runs `hook` once after the work of this scope was rolled back for good: the outermost transaction failed
+   * (and is not retried), or this savepoint was rolled back (then it runs when the outermost transaction ends).
+   */
+  afterRollback(hook: TransactionHook): void
+}
+
+/**
+ * The work of a transaction. It may run more than once (see {@link transaction}).
+ *
+ * @example
+ * ```ts
+ * const archiveOrders: TransactionCallback<DB, number> = async (trx) => {
+ *   const result = await trx.deleteFrom('orders').where('status', '=', 'cancelled').executeTakeFirst()
+ *   return Number(result.numDeletedRows)
+ * }
+ * ```
+ */
+export type TransactionCallback<DB, T> = (trx: Transaction<DB>, context: TransactionContext) => Promise<T>
+
+/**
+ * Told to {@link TransactionOptions.onRetry} before each retry.
+ *
+ * @example
+ * ```ts
+ * const onRetry = (event: TransactionRetryEvent) => retries.inc({ reason: event.reason })
+ * ```
+ */
+export interface TransactionRetryEvent {
+  /** The attempt that failed, from 1. */
+  readonly attempt: number
+  /** Why it is retried. */
+  readonly reason: RetryReason
+  /** How long the toolkit waits before the next attempt, in milliseconds. */
+  readonly delayMs: number
+  /** The error of the failed attempt. */
+  readonly error: unknown
+}
+
+/**
+ * How a transaction ended: committed, rolled back for good, or lost during COMMIT.
+ *
+ * @example
+ * ```ts
+ * const onSettled = (event: TransactionSettledEvent) => outcomes.inc({ outcome: event.outcome satisfies TransactionOutcome })
+ * ```
+ */
+export type TransactionOutcome = 'committed' | 'rolled-back' | 'commit-unknown'
+
+/**
+ * Told to {@link TransactionOptions.onSettled} once per outermost transaction.
+ *
+ * @example
+ * ```ts
+ * const onSettled = (event: TransactionSettledEvent) => durations.observe({ outcome: event.outcome }, event.durationMs)
+ * ```
+ */
+export interface TransactionSettledEvent {
+  readonly outcome: TransactionOutcome
+  /** How many times the callback ran. */
+  readonly attempts: number
+  /** From the call to the end of COMMIT or of the last rollback, hooks not included. */
+  readonly durationMs: number
+  /** The error thrown to the caller; `undefined` when committed. */
+  readonly error: unknown
+}
+
+/**
+ * Options of {@link transaction}. Nested calls (savepoints) take none of them.
+ *
+ * @example
+ * ```ts
+ * const REPORT_OPTIONS: TransactionOptions = { accessMode: 'read only', timeoutMs: 10_000, maxAttempts: 3 }
+ * await transaction(db, buildReport, REPORT_OPTIONS)
+ * ```
+ */
+export interface TransactionOptions {
+  /** `SET TRANSACTION ISOLATION LEVEL ...` before BEGIN. Defaults to the session's level (REPEATABLE READ). */
+  readonly isolationLevel?: (typeof ISOLATION_LEVELS)[number]
+  /** `read only` lets InnoDB skip some bookkeeping and refuses writes. Defaults to the session's mode. */
+  readonly accessMode?: AccessMode
+  /** How many times the callback may run, the first included; `1` turns retrying off. Defaults to `5`. */
+  readonly maxAttempts?: number
+  /** The wait before each retry. Defaults to `fullJitterBackoff()` (20 ms base, 1 s cap, full jitter). */
+  readonly backoff?: Backoff
+  /**
+   * The most time the whole transaction may take, retries and waits included, until COMMIT is sent. Past it the
+   * running statement is cancelled, the transaction rolled back and {@link TransactionTimeoutError} thrown.
+   * Defaults to no limit.
+   */
+  readonly timeoutMs?: number
+  /** Aborts like `timeoutMs`, with {@link TransactionAbortedError}. Defaults to none. */
+  readonly signal?: AbortSignal
+  /** Called before each retry (metrics, logs). Errors it throws go to `onHookError`. Defaults to none. */
+  readonly onRetry?: (event: TransactionRetryEvent) => void
+  /**
+   * Called once when the outermost transaction has ended, before the hooks run. Errors it throws go to
+   * `onHookError`. Defaults to none.
+   */
+  readonly onSettled?: (event: TransactionSettledEvent) => void
+  /**
+   * Receives errors thrown by hooks and by `onRetry`/`onSettled`; they never change the outcome (a committed
+   * transaction stays committed). Defaults to `console.error`.
+   */
+  readonly onHookError?: (error: unknown, hook: TransactionHookKind) => void
+}
+
+/**
+ * {@link TransactionOptions} with the defaults filled in, frozen.
+ *
+ * @example
+ * ```ts
+ * const resolved: ResolvedTransactionOptions = resolveTransactionOptions({ timeoutMs: 2_000 })
+ * resolved.maxAttempts // 5
+ * ```
+ */
+export interface ResolvedTransactionOptions {
+  readonly isolationLevel: IsolationLevel | undefined
+  readonly accessMode: AccessMode | undefined
+  readonly maxAttempts: number
+  readonly backoff: Backoff
+  readonly timeoutMs: number | undefined
+  readonly signal: AbortSignal | undefined
+  readonly onRetry: ((event: TransactionRetryEvent) => void) | undefined
+  readonly onSettled: ((event: TransactionSettledEvent) => void) | undefined
+  readonly onHookError: (error: unknown, hook: TransactionHookKind) => void
+}
+
+const DEFAULT_BACKOFF = fullJitterBackoff()
+
+const defaultHookErrorHandler = (error: unknown, hook: TransactionHookKind): void => {
+  console.error(
+    `kysely-toolkit: a transaction's ${hook} hook failed (the transaction outcome is unchanged):`,
+    error,
+  )
+}
+
+const POSITIVE_INTEGER = 'must be a positive integer'
+const fn = <F>(what: string) =>
+  z.custom<F>((value) => typeof value === 'function', { error: `must be a function ${what}` })
+
+const TransactionOptionsSchema = z.strictObject({
+  isolationLevel: z
+    .enum(ISOLATION_LEVELS, {
+      error: `must be one of ${ISOLATION_LEVELS.map((level) => `'${level}'`).join(', ')}`,
+    })
+    .optional(),
+  accessMode: z.enum(ACCESS_MODES, { error: "must be 'read only' or 'read write'" }).optional(),
+  maxAttempts: z
+    .number({ error: POSITIVE_INTEGER })
+    .int({ error: POSITIVE_INTEGER })
+    .min(1, { error: POSITIVE_INTEGER })
+    .max(100, { error: 'must be at most 100' })
+    .default(5),
+  backoff: fn<Backoff>('(retry) => milliseconds').default(() => DEFAULT_BACKOFF),
+  timeoutMs: z
+    .number({ error: POSITIVE_INTEGER })
+    .int({ error: POSITIVE_INTEGER })
+    .positive({ error: POSITIVE_INTEGER })
+    .optional(),
+  signal: z.instanceof(AbortSignal, { error: 'must be an AbortSignal' }).optional(),
+  onRetry: fn<(event: TransactionRetryEvent) => void>('(event) => void').optional(),
+  onSettled: fn<(event: TransactionSettledEvent) => void>('(event) => void').optional(),
+  onHookError: fn<(error: unknown, hook: TransactionHookKind) => void>('(error, hook) => void').default(
+    () => defaultHookErrorHandler,
+  ),
+})
+
+const DEFAULT_OPTIONS: ResolvedTransactionOptions = resolveFromSchema({})
+/** Options objects already resolved: a constant options object is parsed once. */
+const resolvedCache = new WeakMap<TransactionOptions, ResolvedTransactionOptions>()
+
+function resolveFromSchema(input: unknown): ResolvedTransactionOptions {
+  const parsed = parseOptions(TransactionOptionsSchema, input, 'transaction options')
+  return Object.freeze({
+    isolationLevel: parsed.isolationLevel,
+    accessMode: parsed.accessMode,
+    maxAttempts: parsed.maxAttempts,
+    backoff: parsed.backoff,
+    timeoutMs: parsed.timeoutMs,
+    signal: parsed.signal,
+    onRetry: parsed.onRetry,
+    onSettled: parsed.onSettled,
+    onHookError: parsed.onHookError,
+  })
+}
+
+/**
+ * Validates transaction options and fills in the defaults. {@link transaction} does this itself (once per options
+ * object); call it to fail early, e.g. when the options come from configuration.
+ *
+ * @throws {InvalidOptionsError} naming every invalid field.
+ *
+ * @example
+ * ```ts
+ * import { resolveTransactionOptions } from 'kysely-toolkit'
+ *
+ * resolveTransactionOptions({ maxAttempts: 3 }).timeoutMs // undefined
+ * ```
+ */
+export function resolveTransactionOptions(options: TransactionOptions = {}): ResolvedTransactionOptions {
+  let resolved = resolvedCache.get(options)
+  if (resolved === undefined) {
+    resolved = resolveFromSchema(options)
+    resolvedCache.set(options, resolved)
+  }
+  return resolved
+}
+
+/**
+ * Runs `callback` in a transaction and commits it, retrying the whole callback on transient failures.
+ *
+ * - **Retried** (outermost transaction only, with capped exponential backoff and full jitter, at most
+ *   `maxAttempts` runs): deadlocks (1213), lock wait timeouts (1205; the rest of the transaction is rolled back
+ *   first, as InnoDB rolled back only the statement), serialization failures (1020, MariaDB 11.6+), and a
+ *   connection lost before COMMIT was sent. When every attempt fails: {@link TransactionRetriesExhaustedError}
+ *   with the number of attempts and the last error as `cause`.
+ * - **Never retried**: any other error (a duplicate key, a failed check in your code...), thrown as it is after
+ *   the rollback; and a connection lost while COMMIT was in flight, which is a {@link CommitOutcomeUnknownError}
+ *   (the transaction may have committed).
+ * - **The callback may run more than once**: keep it free of side effects outside the database and register them
+ *   with `context.afterCommit(fn)`; they run once, after the final commit.
+ * - **Nested**: called with a transaction (`transaction(trx, ...)`) it runs the callback in a savepoint; when the
+ *   callback throws, only the savepoint is rolled back and the error is rethrown, so the outer transaction can
+ *   catch it and go on. A savepoint is never retried by itself: a deadlock inside it fails the outermost attempt,
+ *   which is retried.
+ * - **Timeout and abort**: past `timeoutMs`, or when `signal` aborts, before COMMIT is sent, the running statement
+ *   is cancelled (`KILL QUERY`), the transaction rolled back (its connection closed if that does not finish within
+ *   2 s) and {@link TransactionTimeoutError} / {@link TransactionAbortedError} thrown. Once COMMIT is sent the
+ *   transaction is let finish.
+ *
+ * @throws {InvalidOptionsError} when an option is invalid, or a nested call is given options.
+ *
+ * @example
+ * ```ts
+ * import { transaction } from 'kysely-toolkit'
+ *
+ * const orderId = await transaction(db, async (trx, { afterCommit }) => {
+ *   const { insertId } = await trx.insertInto('orders').values({ user_id: userId }).executeTakeFirstOrThrow()
+ *   await trx.updateTable('users').set({ status: 'active' }).where('id', '=', userId).execute()
+ *   afterCommit(() => mailer.send(userId, 'Thanks for your order'))
+ *   return insertId
+ * }, { isolationLevel: 'read committed', timeoutMs: 5_000 })
+ * ```
+ */
+export function transaction<DB, T>(
+  trx: Transaction<DB>,
+  callback: TransactionCallback<DB, T>,
+  options?: TransactionOptions,
+): Promise<T>
+export function transaction<DB, T>(
+  db: Kysely<DB>,
+  callback: TransactionCallback<DB, T>,
+  options?: TransactionOptions,
+): Promise<T>
+export function transaction<DB, T>(
+  db: Kysely<DB>,
+  callback: TransactionCallback<DB, T>,
+  options?: TransactionOptions,
+): Promise<T> {
+  if (db.isTransaction) return runNested(db as Transaction<DB>, callback, options)
+  return runOutermost(
+    db,
+    callback,
+    options === undefined ? DEFAULT_OPTIONS : resolveTransactionOptions(options),
+  )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scopes: one per attempt of the outermost transaction, one per savepoint inside it.
+
+/** The scope of the attempt running on each connection, so that nested calls find their parent. */
+const scopes = new WeakMap<DatabaseConnection, Scope>()
+
+class Scope {
+  readonly root: Scope
+  readonly depth: number
+  readonly attempt: number
+  readonly signal: AbortSignal | undefined
+  readonly commitHooks: TransactionHook[] = []
+  readonly rollbackHooks: TransactionHook[] = []
+  /** Root only: afterRollback hooks of savepoints that were rolled back; they run however the root ends. */
+  readonly endHooks: TransactionHook[] = []
+  /** Root only: an error that ended the whole transaction on the server, seen by a savepoint (deadlock...). */
+  doomedBy: unknown
+  childActive = false
+  ended = false
+  readonly context: TransactionContext
+
+  constructor(parent: Scope | undefined, attempt: number, signal: AbortSignal | undefined) {
+    this.root = parent?.root ?? this
+    this.depth = parent === undefined ? 0 : parent.depth + 1
+    this.attempt = attempt
+    this.signal = signal
+    const register = (hooks: TransactionHook[], kind: TransactionHookKind) => (hook: TransactionHook) => {
+      if (typeof hook !== 'function') throw new TypeError(`${kind} needs a function (got ${typeof hook})`)
+      if (this.ended) {
+        throw new TypeError(
+          `${kind} was called after its transaction attempt ended; register hooks inside the callback`,
+        )
+      }
+      hooks.push(hook)
+    }
+    this.context = Object.freeze({
+      attempt,
+      depth: this.depth,
+      signal,
+      afterCommit: register(this.commitHooks, 'afterCommit'),
+      afterRollback: register(this.rollbackHooks, 'afterRollback'),
+    })
+  }
+
+  /** A savepoint committed into its parent: its hooks now belong to the parent. */
+  mergeInto(parent: Scope): void {
+    parent.commitHooks.push(...this.commitHooks)
+    parent.rollbackHooks.push(...this.rollbackHooks)
+  }
+
+  /** A savepoint rolled back: its afterRollback hooks run when the outermost transaction ends. */
+  discardInto(root: Scope): void {
+    root.endHooks.push(...this.rollbackHooks)
+  }
+}
+
+/** A context for a savepoint inside a transaction this module did not start: hooks have nowhere to go. */
+function detachedContext(depth: number): TransactionContext {
+  const refuse = (kind: TransactionHookKind) => () => {
+    throw new TypeError(
+      `${kind} needs the outermost transaction to be started by transaction() (this one was started elsewhere)`,
+    )
+  }
+  return Object.freeze({
+    attempt: 1,
+    depth,
+    signal: undefined,
+    afterCommit: refuse('afterCommit'),
+    afterRollback: refuse('afterRollback'),
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The outermost transaction: attempts, retries, deadline.
+
+type AttemptResult<T> =
+  | { readonly kind: 'committed'; readonly value: T; readonly scope: Scope }
+  | { readonly kind: 'failed'; readonly error: unknown; readonly scope: Scope | undefined }
+  | { readonly kind: 'aborted'; readonly scope: Scope | undefined }
+  | { readonly kind: 'unknown'; readonly error: unknown }
+
+async function runOutermost<DB, T>(
+  db: Kysely<DB>,
+  callback: TransactionCallback<DB, T>,
+  options: ResolvedTransactionOptions,
+): Promise<T> {
+  const started = performance.now()
+  const deadline =
+    options.timeoutMs === undefined && options.signal === undefined
+      ? undefined
+      : new Deadline(options.timeoutMs, options.signal)
+  const settle = (outcome: TransactionOutcome, attempts: number, error: unknown): void => {
+    if (options.onSettled === undefined) return
+    const event = { outcome, attempts, durationMs: performance.now() - started, error }
+    try {
+      options.onSettled(event)
+    } catch (hookError) {
+      options.onHookError(hookError, 'onSettled')
+    }
+  }
+  const rollBackFinally = async (
+    scope: Scope | undefined,
+    attempts: number,
+    error: unknown,
+  ): Promise<never> => {
+    settle('rolled-back', attempts, error)
+    if (scope !== undefined) {
+      await runHooks([...scope.rollbackHooks, ...scope.endHooks], 'afterRollback', options)
+    }
+    throw error
+  }
+  try {
+    let lastTransientError: unknown
+    for (let attempt = 1; ; attempt++) {
+      const result: AttemptResult<T> = await runAttempt(db, callback, options, attempt, deadline)
+      switch (result.kind) {
+        case 'committed':
+          settle('committed', attempt, undefined)
+          await runHooks([...result.scope.commitHooks, ...result.scope.endHooks], 'afterCommit', options)
+          return result.value
+        case 'unknown': {
+          const error = new CommitOutcomeUnknownError(attempt, result.error)
+          settle('commit-unknown', attempt, error)
+          throw error
+        }
+        case 'aborted':
+          return await rollBackFinally(result.scope, attempt, deadline!.error(attempt, lastTransientError))
+        case 'failed': {
+          const reason = retryReasonOf(result.error)
+          if (reason === undefined) return await rollBackFinally(result.scope, attempt, result.error)
+          if (attempt >= options.maxAttempts) {
+            const error = new TransactionRetriesExhaustedError(attempt, reason, result.error)
+            return await rollBackFinally(result.scope, attempt, error)
+          }
+          const delayMs = Math.max(0, options.backoff(attempt))
+          if (options.onRetry !== undefined) {
+            try {
+              options.onRetry({ attempt, reason, delayMs, error: result.error })
+            } catch (hookError) {
+              options.onHookError(hookError, 'onRetry')
+            }
+          }
+          lastTransientError = result.error
+          const slept =
+            deadline === undefined ? await sleep(delayMs).then(() => true) : await deadline.sleep(delayMs)
+          if (!slept)
+            return await rollBackFinally(result.scope, attempt, deadline!.error(attempt, result.error))
+        }
+      }
+    }
+  } finally {
+    deadline?.dispose()
+  }
+}
+
+async function runAttempt<DB, T>(
+  db: Kysely<DB>,
+  callback: TransactionCallback<DB, T>,
+  options: ResolvedTransactionOptions,
+  attempt: number,
+  deadline: Deadline | undefined,
+): Promise<AttemptResult<T>> {
+  let builder = db.startTransaction()
+  if (options.isolationLevel !== undefined) builder = builder.setIsolationLevel(options.isolationLevel)
+  if (options.accessMode !== undefined) builder = builder.setAccessMode(options.accessMode)
+
+  let trx: ControlledTransaction<DB>
+  try {
+    if (deadline === undefined) {
+      trx = await builder.execute()
+    } else {
+      if (deadline.aborted) return { kind: 'aborted', scope: undefined }
+      const begun = builder.execute()
+      const raced = await deadline.race(begun)
+      if (raced === ABORTED) {
+        // BEGIN is still on its way: roll it back when it arrives; no user code ran on it.
+        begun.then((late) => late.rollback().execute()).catch(ignore)
+        return { kind: 'aborted', scope: undefined }
+      }
+      trx = raced
+    }
+  } catch (error) {
+    // BEGIN failed: nothing ran. A lost connection is retried; a pool timeout or a closed database is not.
+    return { kind: 'failed', error, scope: undefined }
+  }
+
+  const connection = await connectionOf(trx)
+  const scope = new Scope(undefined, attempt, deadline?.signal)
+  scopes.set(connection, scope)
+  let value: T
+  try {
+    try {
+      // Reads mysql2's thread id (no round trip) so that an abort can cancel the running statement.
+      if (deadline !== undefined) await connection.collectSessionInfo?.()
+      let running: Promise<T>
+      try {
+        running = callback(trx, scope.context)
+      } catch (error) {
+        running = Promise.reject(error)
+      }
+      if (deadline === undefined) {
+        value = await running
+      } else {
+        const raced = await deadline.race(running)
+        if (raced === ABORTED) {
+          running.catch(ignore)
+          scope.ended = true
+          await abortAttempt(db, trx, connection)
+          return { kind: 'aborted', scope }
+        }
+        value = raced
+      }
+      if (scope.childActive) {
+        throw new TypeError(
+          'The transaction callback returned while a nested transaction() was still running: await every nested call',
+        )
+      }
+      if (scope.doomedBy !== undefined) throw scope.doomedBy
+    } catch (error) {
+      scope.ended = true
+      await rollbackAttempt(trx)
+      return { kind: 'failed', error: scope.doomedBy ?? error, scope }
+    }
+
+    if (deadline?.aborted) {
+      scope.ended = true
+      await abortAttempt(db, trx, connection)
+      return { kind: 'aborted', scope }
+    }
+    // From here on the deadline is ignored: the outcome is COMMIT's.
+    try {
+      await trx.commit().execute()
+    } catch (error) {
+      scope.ended = true
+      const sent = !isRefusedBeforeSending(error)
+      await rollbackAttempt(trx)
+      if (sent && isConnectionLostError(error)) return { kind: 'unknown', error }
+      return { kind: 'failed', error, scope }
+    }
+    scope.ended = true
+    return { kind: 'committed', value, scope }
+  } finally {
+    scopes.delete(connection)
+  }
+}
+
+/** mysql2 refuses a command on a connection it already knows is closed, without sending anything. */
+function isRefusedBeforeSending(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('connection is in closed state')
+}
+
+function connectionOf<DB>(trx: Kysely<DB>): Promise<DatabaseConnection> {
+  return trx.getExecutor().provideConnection(async (connection) => connection)
+}
+
+/**
+ * Rolls an attempt back and releases its connection (Kysely marks the transaction rolled back in the same step, so
+ * a query the callback still sends afterwards fails instead of running outside the transaction). A failed
+ * ROLLBACK means a lost connection (the server rolls back) or, on a live one, a connection the toolkit's pool
+ * closes instead of pooling.
+ */
+async function rollbackAttempt<DB>(trx: ControlledTransaction<DB>): Promise<void> {
+  await trx.rollback().execute().catch(ignore)
+}
+
+const ABORT_GRACE_MS = 2_000
+
+/**
+ * Ends an attempt whose callback is still running: cancels its statement from another connection, then rolls
+ * back; when that does not finish in time, closes the connection (the server then rolls back).
+ */
+async function abortAttempt<DB>(
+  db: Kysely<DB>,
+  trx: ControlledTransaction<DB>,
+  connection: DatabaseConnection,
+): Promise<void> {
+  const controlConnections = (consumer: (control: DatabaseConnection) => Promise<void>) =>
+    db.getExecutor().provideConnection(consumer)
+  await connection.cancelQuery?.(controlConnections).catch(ignore)
+  const rolledBack = rollbackAttempt(trx).then(() => true)
+  const inTime = await Promise.race([rolledBack, sleep(ABORT_GRACE_MS).then(() => false)])
+  if (!inTime) await connection.killSession?.(controlConnections).catch(ignore)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Savepoints.
+
+/** The part of Kysely's `ControlledTransaction` used for savepoints, without its name-tracking generics. */
+interface SavepointApi {
+  savepoint(name: string): { execute(): Promise<SavepointApi & Transaction<unknown>> }
+  rollbackToSavepoint(name: string): { execute(): Promise<unknown> }
+  releaseSavepoint(name: string): { execute(): Promise<unknown> }
+}
+
+function hasSavepointApi(trx: object): trx is SavepointApi {
+  return typeof (trx as Partial<SavepointApi>).savepoint === 'function'
+}
+
+async function runNested<DB, T>(
+  trx: Transaction<DB>,
+  callback: TransactionCallback<DB, T>,
+  options: TransactionOptions | undefined,
+): Promise<T> {
+  if (options !== undefined) refuseNestedOptions(options)
+  const connection = await connectionOf(trx)
+  const parent = scopes.get(connection)
+  if (parent?.childActive) {
+    throw new TypeError(
+      'A nested transaction() is already running on this transaction: savepoints on one connection must not overlap; await each nested call',
+    )
+  }
+  const scope = parent === undefined ? undefined : new Scope(parent, parent.attempt, parent.signal)
+  const depth = scope?.depth ?? 1
+  const name = `kt_savepoint_${depth}`
+  if (parent !== undefined) parent.childActive = true
+  try {
+    let inner: Transaction<DB>
+    if (hasSavepointApi(trx)) {
+      inner = (await trx.savepoint(name).execute()) as unknown as Transaction<DB>
+    } else {
+      await sql`savepoint ${sql.id(name)}`.execute(trx)
+      inner = trx
+    }
+    if (scope !== undefined) scopes.set(connection, scope)
+    let value: T
+    try {
+      value = await callback(inner, scope?.context ?? detachedContext(depth))
+      if (scope?.childActive) {
+        throw new TypeError(
+          'The nested transaction callback returned while a deeper transaction() was still running: await every nested call',
+        )
+      }
+    } catch (error) {
+      if (scope !== undefined) {
+        scope.ended = true
+        scope.discardInto(scope.root)
+      }
+      if (endsWholeTransaction(error)) {
+        // The server already rolled back the whole transaction (and with it the savepoint): the outermost attempt
+        // must fail even if the caller catches this error.
+        if (scope !== undefined) scope.root.doomedBy ??= error
+      } else {
+        await rollbackToSavepoint(inner, name, scope)
+      }
+      throw error
+    }
+    if (hasSavepointApi(inner)) await inner.releaseSavepoint(name).execute()
+    else await sql`release savepoint ${sql.id(name)}`.execute(inner)
+    if (scope !== undefined && parent !== undefined) {
+      scope.ended = true
+      scope.mergeInto(parent)
+    }
+    return value
+  } finally {
+    if (parent !== undefined) {
+      parent.childActive = false
+      if (scopes.get(connection) !== undefined) scopes.set(connection, parent)
+    }
+  }
+}
+
+async function rollbackToSavepoint<DB>(
+  inner: Kysely<DB>,
+  name: string,
+  scope: Scope | undefined,
+): Promise<void> {
+  try {
+    if (hasSavepointApi(inner)) await inner.rollbackToSavepoint(name).execute()
+    else await sql`rollback to savepoint ${sql.id(name)}`.execute(inner)
+  } catch (rollbackError) {
+    // The savepoint could not be restored: the outer transaction holds the inner writes and must not commit.
+    if (scope !== undefined) scope.root.doomedBy ??= rollbackError
+    else throw rollbackError
+  }
+}
+
+/** Errors after which the server has rolled back the whole transaction, savepoints included. */
+function endsWholeTransaction(error: unknown): boolean {
+  const reason = retryReasonOf(error)
+  return reason === 'deadlock' || reason === 'connection-lost' || reason === 'serialization'
+}
+
+function refuseNestedOptions(options: TransactionOptions): void {
+  const given = Object.entries(options).filter(([, value]) => value !== undefined)
+  if (given.length === 0) return
+  throw new InvalidOptionsError(
+    'transaction options',
+    given.map(([key]) => ({
+      path: key,
+      message: `${key} cannot be set on a nested transaction (a savepoint inside an open transaction); set it on the outermost one`,
+    })),
+  )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hooks, deadline, sleeping.
+
+async function runHooks(
+  hooks: readonly TransactionHook[],
+  kind: TransactionHookKind,
+  options: ResolvedTransactionOptions,
+): Promise<void> {
+  for (const hook of hooks) {
+    try {
+      await hook()
+    } catch (error) {
+      options.onHookError(error, kind)
+    }
+  }
+}
+
+const ABORTED: unique symbol = Symbol('aborted')
+
+/** The time limit and abort signal of one outermost transaction, retries included. */
+class Deadline {
+  readonly #controller = new AbortController()
+  readonly #aborted: Promise<typeof ABORTED>
+  readonly #timeoutMs: number | undefined
+  readonly #signal: AbortSignal | undefined
+  readonly #timer: ReturnType<typeof setTimeout> | undefined
+  readonly #onSignal: (() => void) | undefined
+  #firedBy: 'timeout' | 'signal' | undefined
+
+  constructor(timeoutMs: number | undefined, signal: AbortSignal | undefined) {
+    this.#timeoutMs = timeoutMs
+    this.#signal = signal
+    this.#aborted = new Promise((resolve) => {
+      this.#controller.signal.addEventListener('abort', () => resolve(ABORTED), { once: true })
+    })
+    if (signal !== undefined) {
+      this.#onSignal = () => this.#fire('signal', signal.reason)
+      if (signal.aborted) this.#onSignal()
+      else signal.addEventListener('abort', this.#onSignal, { once: true })
+    }
+    if (timeoutMs !== undefined && !this.aborted) {
+      this.#timer = setTimeout(
+        () =>
+          this.#fire(
+            'timeout',
+            new DOMException(`The transaction timed out after ${timeoutMs} ms`, 'TimeoutError'),
+          ),
+        timeoutMs,
+      )
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  get aborted(): boolean {
+    return this.#controller.signal.aborted
+  }
+
+  #fire(by: 'timeout' | 'signal', reason: unknown): void {
+    if (this.aborted) return
+    this.#firedBy = by
+    this.#controller.abort(reason)
+  }
+
+  race<V>(promise: Promise<V>): Promise<V | typeof ABORTED> {
+    return Promise.race([promise, this.#aborted])
+  }
+
+  /** Waits `ms`; `false` when aborted first. */
+  async sleep(ms: number): Promise<boolean> {
+    if (this.aborted) return false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const slept = new Promise<true>((resolve) => {
+      timer = setTimeout(resolve, ms, true)
+    })
+    const result = await Promise.race([slept, this.#aborted])
+    clearTimeout(timer)
+    return result === true
+  }
+
+  error(attempts: number, lastTransientError: unknown): Error {
+    if (this.#firedBy === 'timeout') {
+      return new TransactionTimeoutError(
+        this.#timeoutMs!,
+        attempts,
+        lastTransientError === undefined ? {} : { cause: lastTransientError },
+      )
+    }
+    return new TransactionAbortedError(attempts, this.#signal?.reason)
+  }
+
+  dispose(): void {
+    clearTimeout(this.#timer)
+    if (this.#onSignal !== undefined) this.#signal?.removeEventListener('abort', this.#onSignal)
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+function ignore(): void {}
