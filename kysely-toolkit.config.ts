@@ -1,6 +1,10 @@
 import { defineConfig } from './src/config/toolkit-config.js'
 
-/** The repository's own config: the example shop's migrations (used by `npx kysely-toolkit migrate latest`). */
+/**
+ * The repository's own config: the example shop's migrations (`npx kysely-toolkit migrate latest`) and its
+ * generated types, metadata and zod schemas (`npx kysely-toolkit codegen`, checked in CI with `--check`).
+ */
 export default defineConfig({
   migrations: { folder: './example/migrations' },
+  codegen: { outDir: './example/generated' },
 })

@@ -12,6 +12,7 @@ export default defineConfig([
       'migration/index': 'src/migration/index.ts',
       'prometheus/index': 'src/prometheus/index.ts',
       'encryption/index': 'src/plugin/encryption/index.ts',
+      'codegen/index': 'codegen/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -16,16 +16,40 @@ export {
   type HealthReport,
   type HealthStatus,
 } from './database/health.js'
+export {
+  BIGINT_MODES,
+  type BigintMode,
+  createTypeCast,
+  DATE_MODES,
+  DATETIME_MODES,
+  type DateMode,
+  type DatetimeMode,
+  JSON_MODES,
+  type JsonMode,
+  type ResolvedTypeCastOptions,
+  TINYINT1_MODES,
+  type Tinyint1Mode,
+  TYPE_CAST_DEFAULTS,
+  type TypeCastOptions,
+} from './database/type-cast.js'
 export { CommitOutcomeUnknownError } from './error/commit-outcome-unknown-error.js'
 export { DataTooLongError } from './error/data-too-long-error.js'
 export { DatabaseClosedError } from './error/database-closed-error.js'
+export { DatabaseUnreachableError } from './error/database-unreachable-error.js'
 export { DeadlockError } from './error/deadlock-error.js'
 export {
   type ForeignKeyViolation,
   ForeignKeyViolationError,
   type ForeignKeyViolationKind,
 } from './error/foreign-key-violation-error.js'
+export {
+  InvalidCursorError,
+  type InvalidCursorReason,
+} from './error/invalid-cursor-error.js'
+export { type InvalidFilter, InvalidFilterError } from './error/invalid-filter-error.js'
 export { InvalidOptionsError, type OptionsProblem } from './error/invalid-options-error.js'
+export { InvalidPageError } from './error/invalid-page-error.js'
+export { type InvalidSort, InvalidSortError } from './error/invalid-sort-error.js'
 export { LockTimeoutError } from './error/lock-timeout-error.js'
 export {
   isConnectionLostError,
@@ -50,6 +74,7 @@ export { TransactionRetriesExhaustedError } from './error/transaction-retries-ex
 export { TransactionTimeoutError } from './error/transaction-timeout-error.js'
 export { type UniqueViolation, UniqueViolationError } from './error/unique-violation-error.js'
 export { UnsafeParameterError } from './error/unsafe-parameter-error.js'
+export { ValidationError, type ValidationIssue } from './error/validation-error.js'
 export { combineLogs, type LogFunction } from './plugin/combine-logs.js'
 export {
   logConsoleStyle,
@@ -93,6 +118,110 @@ export {
   type SlowQuery,
 } from './plugin/metrics/query-metrics.js'
 export { isQueryKind, QUERY_KINDS, type QueryKind } from './plugin/query-info/query-kind.js'
+export {
+  applyFilter,
+  createFilterParser,
+  escapeLikePattern,
+  FILTER_OPERATORS,
+  type Filter,
+  type FilterCondition,
+  type FilterExpressionOptions,
+  type FilterOperator,
+  type FilterOptions,
+  type FilterParser,
+  type FilterScalar,
+  filterExpression,
+  isFilterOperator,
+  LIKE_ESCAPE_CHARACTER,
+  parseFilter,
+} from './repository/filter.js'
+export {
+  type CursorCodec,
+  type CursorCodecOptions,
+  type CursorValue,
+  createCursorCodec,
+  type KeysetKey,
+  type KeysetPage,
+  keysetExpression,
+  type PageRequest,
+  type PageResult,
+  parsePageRequest,
+} from './repository/pagination.js'
+export {
+  type BelongsToKeys,
+  belongsTo,
+  type HasKeys,
+  hasMany,
+  hasOne,
+  type ManyToManyKeys,
+  manyToMany,
+  RELATION_KINDS,
+  type RelationDefinition,
+  type RelationKind,
+} from './repository/relations.js'
+export { createRepository, type Repository } from './repository/repository.js'
+export {
+  type ColumnName,
+  defineRepositorySchema,
+  type HiddenColumns,
+  type RelationMap,
+  type RepositorySchema,
+  type RepositorySchemaOptions,
+  type TableName,
+  type TableSchemas,
+} from './repository/repository-schema.js'
+export type {
+  ColumnOf,
+  CreateManyResult,
+  FilterableField,
+  FindManyOptions,
+  HiddenOf,
+  IdOf,
+  InsertOf,
+  Loaded,
+  PageOptions,
+  PaginateOptions,
+  Projection,
+  ReadOptions,
+  RelationLoad,
+  RelationsOf,
+  RepositoryOptions,
+  RowOf,
+  Simplify,
+  UpdateOf,
+  UpsertOptions,
+  WhereOf,
+  WithSpec,
+} from './repository/repository-types.js'
+export {
+  applySort,
+  createSortParser,
+  isSortDirection,
+  parseSort,
+  SORT_DIRECTIONS,
+  type Sort,
+  type SortDirection,
+  type SortInput,
+  type SortItem,
+  type SortObject,
+  type SortOptions,
+  type SortParser,
+  sortSignature,
+} from './repository/sort.js'
+export type { Where, WhereObject } from './repository/where.js'
+export {
+  COLUMN_INSERT_MODES,
+  COLUMN_JS_TYPES,
+  type ColumnDefault,
+  type ColumnInsertMode,
+  type ColumnJsType,
+  type ColumnMetadata,
+  type ForeignKeyMetadata,
+  type IndexMetadata,
+  type SchemaMetadata,
+  type TableMetadata,
+  type UniqueKeyMetadata,
+} from './schema/schema-metadata.js'
 export { type Backoff, type FullJitterBackoffOptions, fullJitterBackoff } from './transaction/backoff.js'
 export { RETRY_REASONS, type RetryReason, retryReasonOf } from './transaction/retry-reason.js'
 export {

@@ -1,6 +1,7 @@
+import { codegenCommand } from './codegen-command.js'
 import type { Command } from './command.js'
 import { healthCommand } from './health-command.js'
 import { migrateCommand } from './migrate-command.js'
 
 /** Every CLI command, in the order `--help` lists them. Add new commands here. */
-export const COMMANDS: readonly Command[] = [migrateCommand, healthCommand]
+export const COMMANDS: readonly Command[] = [migrateCommand, codegenCommand, healthCommand]

@@ -5,8 +5,10 @@ import {
   type ResolvedDatabaseOptions,
   resolveDatabaseOptions,
 } from './database-options.js'
+import { formatQuery } from './format-query.js'
 import { GuardedPool, type PoolStats } from './guarded-pool.js'
 import { checkHealth, type HealthOptions, type HealthReport } from './health.js'
+import { createTypeCast } from './type-cast.js'
 
 /** Options of `close()`. */
 export interface CloseOptions {
@@ -39,8 +41,9 @@ export interface Database<DB> {
 /**
  * Creates a `Kysely<DB>` on a mysql2 pool set up for production, with the toolkit's extras.
  *
- * The pool: utf8mb4, UTC session time zone (`timezone: 'Z'`), `multipleStatements` always off, BIGINT and
- * DECIMAL read as strings (no silent precision loss), TCP keep-alive, a bounded wait for a connection
+ * The pool: utf8mb4, UTC session time zone (`timezone: 'Z'`), `multipleStatements` always off, values read as
+ * the `types` option says, the same way on MySQL and MariaDB (by default BIGINT, DECIMAL, DATE, JSON and
+ * DATETIME(4..6) as strings: no silent precision loss; see `TypeCastOptions`), TCP keep-alive, a bounded wait for a connection
  * (`PoolTimeoutError`), idle connections checked before use, and only scalar values bound to queries
  * (`UnsafeParameterError`). See {@link PoolOptions} for every default.
  *
@@ -105,9 +108,13 @@ export function createGuardedPool(resolved: ResolvedDatabaseOptions): GuardedPoo
     enableKeepAlive: true,
     keepAliveInitialDelay: poolOptions.keepAliveInitialDelayMs,
     multipleStatements: false,
+    // Values are bound client-side: format them so NO_BACKSLASH_ESCAPES sessions read them the same.
+    queryFormat: formatQuery,
     supportBigNumbers: true,
     bigNumberStrings: true,
     decimalNumbers: false,
+    jsonStrings: true,
+    typeCast: createTypeCast(resolved.types),
   })
   const guarded = new GuardedPool(mysqlPool, {
     max: poolOptions.max,

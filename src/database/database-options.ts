@@ -1,6 +1,7 @@
 import type { KyselyPlugin, LogConfig } from 'kysely'
 import { z } from 'zod'
 import { parseOptions } from '../util/parse-options.js'
+import { type ResolvedTypeCastOptions, TYPE_CAST_DEFAULTS, TypeCastOptionsSchema } from './type-cast.js'
 
 const POSITIVE_INTEGER = 'must be a positive integer'
 const NON_NEGATIVE_INTEGER = 'must be a whole number, zero or more'
@@ -78,6 +79,12 @@ const DatabaseOptionsSchema = z
         error: "must be a function or an array of 'query' and 'error'",
       })
       .optional(),
+    /**
+     * How column values are read (BIGINT, TINYINT(1), DATE, DATETIME, JSON): see `TypeCastOptions`. Give codegen the
+     * same `types` so the generated types match. Defaults to `{ bigint: 'string', tinyint1: 'number', date: 'string',
+     * datetime: 'date', json: 'string' }`.
+     */
+    types: TypeCastOptionsSchema.default(() => ({ ...TYPE_CAST_DEFAULTS })),
     plugins: z
       .array(
         z.custom<KyselyPlugin>(
@@ -177,6 +184,8 @@ export interface ResolvedDatabaseOptions {
   readonly shutdown: { readonly timeoutMs: number }
   readonly log: LogConfig | undefined
   readonly plugins: readonly KyselyPlugin[]
+  /** How column values are read; see `TypeCastOptions` for each default. */
+  readonly types: ResolvedTypeCastOptions
 }
 
 /**
@@ -214,6 +223,7 @@ export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDataba
     shutdown: parsed.shutdown,
     log: parsed.log,
     plugins: parsed.plugins,
+    types: parsed.types,
   })
 }
 

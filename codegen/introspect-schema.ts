@@ -1,0 +1,374 @@
+import { type Kysely, sql } from 'kysely'
+import type { ColumnDefault } from '../src/schema/schema-metadata.js'
+
+/** The server family, which decides how some of `information_schema` is read. */
+export type ServerFlavor = 'mysql' | 'mariadb'
+
+/** One column as read from `information_schema.COLUMNS` (SQL names), normalised across servers. */
+export interface IntrospectedColumn {
+  readonly name: string
+  readonly ordinal: number
+  /** Lower case; `'json'` for MariaDB's JSON alias. */
+  readonly dataType: string
+  /** Lower case, normalised (see `ColumnMetadata.columnType`). */
+  readonly columnType: string
+  readonly nullable: boolean
+  readonly default: ColumnDefault | null
+  readonly autoIncrement: boolean
+  readonly generated: 'virtual' | 'stored' | null
+  readonly onUpdate: string | null
+  readonly enumValues: readonly string[] | null
+  readonly setValues: readonly string[] | null
+  readonly maxLength: number | null
+  readonly maxBytes: number | null
+  readonly precision: number | null
+  readonly scale: number | null
+  readonly fsp: number | null
+  readonly unsigned: boolean
+  readonly charset: string | null
+  readonly comment: string | null
+}
+
+/** One table or view as read from `information_schema` (SQL names). */
+export interface IntrospectedTable {
+  readonly name: string
+  readonly kind: 'table' | 'view'
+  readonly comment: string | null
+  readonly columns: readonly IntrospectedColumn[]
+  readonly primaryKey: readonly string[]
+  readonly uniqueKeys: readonly { readonly name: string; readonly columns: readonly string[] }[]
+  readonly foreignKeys: readonly {
+    readonly name: string
+    readonly columns: readonly string[]
+    readonly referencedTable: string
+    readonly referencedColumns: readonly string[]
+    readonly onUpdate: string
+    readonly onDelete: string
+  }[]
+  readonly indexes: readonly {
+    readonly name: string
+    readonly columns: readonly string[]
+    readonly unique: boolean
+    readonly type: string
+  }[]
+}
+
+/** The current database's schema. */
+export interface IntrospectedSchema {
+  readonly flavor: ServerFlavor
+  /** `VERSION()`, e.g. `10.11.6-MariaDB`. */
+  readonly serverVersion: string
+  readonly database: string
+  readonly tables: readonly IntrospectedTable[]
+}
+
+/** Options of {@link introspectSchema}. */
+export interface IntrospectSchemaOptions {
+  /** Keeps a table when this returns `true` (SQL name). Defaults to keeping every table. */
+  readonly filter?: (tableName: string) => boolean
+}
+
+interface ColumnRow {
+  table_name: string
+  column_name: string
+  ordinal: unknown
+  column_default: string | null
+  is_nullable: string
+  data_type: string
+  max_length: unknown
+  max_bytes: unknown
+  numeric_precision: unknown
+  numeric_scale: unknown
+  datetime_precision: unknown
+  charset: string | null
+  column_type: string
+  extra: string | null
+  column_comment: string | null
+  generation_expression: string | null
+}
+
+/**
+ * Reads the current database's tables, columns (with `COLUMN_TYPE`, so UNSIGNED, display widths, TINYINT(1) and
+ * fractional-seconds precision are kept), keys and indexes from `information_schema`, one query per view, and
+ * normalises what MySQL 8 and MariaDB report differently.
+ *
+ * @example
+ * ```ts
+ * const schema = await introspectSchema(db)
+ * schema.tables.map((table) => table.name) // ['accounts', 'orders', ...]
+ * ```
+ */
+export async function introspectSchema(
+  db: Kysely<unknown>,
+  options: IntrospectSchemaOptions = {},
+): Promise<IntrospectedSchema> {
+  const raw = db.withoutPlugins()
+  const info = await sql<{ version: string; database: string | null }>`
+    select version() as version, database() as \`database\``.execute(raw)
+  const { version, database } = info.rows[0] ?? { version: '', database: null }
+  if (!database) throw new Error('no database is selected: give the connection a database name')
+  const flavor: ServerFlavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql'
+  const keep = options.filter ?? (() => true)
+
+  const tables = await sql<{ table_name: string; table_type: string; table_comment: string | null }>`
+    select TABLE_NAME as table_name, TABLE_TYPE as table_type, TABLE_COMMENT as table_comment
+    from information_schema.TABLES where TABLE_SCHEMA = database() order by TABLE_NAME`.execute(raw)
+  const columns = await sql<ColumnRow>`
+    select TABLE_NAME as table_name, COLUMN_NAME as column_name, ORDINAL_POSITION as ordinal,
+      COLUMN_DEFAULT as column_default, IS_NULLABLE as is_nullable, DATA_TYPE as data_type,
+      CHARACTER_MAXIMUM_LENGTH as max_length, CHARACTER_OCTET_LENGTH as max_bytes,
+      NUMERIC_PRECISION as numeric_precision, NUMERIC_SCALE as numeric_scale,
+      DATETIME_PRECISION as datetime_precision, CHARACTER_SET_NAME as charset, COLUMN_TYPE as column_type,
+      EXTRA as extra, COLUMN_COMMENT as column_comment, GENERATION_EXPRESSION as generation_expression
+    from information_schema.COLUMNS where TABLE_SCHEMA = database()
+    order by TABLE_NAME, ORDINAL_POSITION`.execute(raw)
+  const statistics = await sql<{
+    table_name: string
+    index_name: string
+    non_unique: unknown
+    column_name: string | null
+    index_type: string
+  }>`
+    select TABLE_NAME as table_name, INDEX_NAME as index_name, NON_UNIQUE as non_unique,
+      COLUMN_NAME as column_name, INDEX_TYPE as index_type
+    from information_schema.STATISTICS where TABLE_SCHEMA = database()
+    order by TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`.execute(raw)
+  const references = await sql<{
+    table_name: string
+    constraint_name: string
+    column_name: string
+    referenced_table: string
+    referenced_column: string
+    update_rule: string
+    delete_rule: string
+  }>`
+    select k.TABLE_NAME as table_name, k.CONSTRAINT_NAME as constraint_name, k.COLUMN_NAME as column_name,
+      k.REFERENCED_TABLE_NAME as referenced_table, k.REFERENCED_COLUMN_NAME as referenced_column,
+      r.UPDATE_RULE as update_rule, r.DELETE_RULE as delete_rule
+    from information_schema.KEY_COLUMN_USAGE k
+    join information_schema.REFERENTIAL_CONSTRAINTS r
+      on r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA and r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+        and r.TABLE_NAME = k.TABLE_NAME
+    where k.TABLE_SCHEMA = database() and k.REFERENCED_TABLE_NAME is not null
+    order by k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`.execute(raw)
+  // MariaDB's JSON is LONGTEXT with a column-level CHECK (json_valid(`column`)) named after the column.
+  const jsonColumns = new Set<string>()
+  if (flavor === 'mariadb') {
+    const checks = await sql<{ table_name: string; constraint_name: string; check_clause: string }>`
+      select TABLE_NAME as table_name, CONSTRAINT_NAME as constraint_name, CHECK_CLAUSE as check_clause
+      from information_schema.CHECK_CONSTRAINTS where CONSTRAINT_SCHEMA = database()`.execute(raw)
+    for (const check of checks.rows) {
+      const match = /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(check.check_clause.trim())
+      if (match?.[1] !== undefined) jsonColumns.add(`${check.table_name}.${match[1].replaceAll('``', '`')}`)
+    }
+  }
+
+  const result: IntrospectedTable[] = []
+  for (const table of tables.rows) {
+    if (!keep(table.table_name)) continue
+    const tableColumns = columns.rows
+      .filter((row) => row.table_name === table.table_name)
+      .map((row) => readColumn(row, flavor, jsonColumns.has(`${row.table_name}.${row.column_name}`)))
+    const tableStats = statistics.rows.filter((row) => row.table_name === table.table_name)
+    const indexNames = [...new Set(tableStats.map((row) => row.index_name))]
+    const indexes = indexNames.map((name) => {
+      const parts = tableStats.filter((row) => row.index_name === name)
+      return {
+        name,
+        columns: parts.flatMap((row) => (row.column_name === null ? [] : [row.column_name])),
+        unique: Number(parts[0]?.non_unique) === 0,
+        type: parts[0]?.index_type ?? 'BTREE',
+      }
+    })
+    const foreignKeyNames = [
+      ...new Set(
+        references.rows
+          .filter((row) => row.table_name === table.table_name)
+          .map((row) => row.constraint_name),
+      ),
+    ]
+    result.push({
+      name: table.table_name,
+      kind: /view/i.test(table.table_type) ? 'view' : 'table',
+      comment: table.table_comment || null,
+      columns: tableColumns,
+      primaryKey: indexes.find((index) => index.name === 'PRIMARY')?.columns ?? [],
+      uniqueKeys: indexes
+        .filter((index) => index.unique && index.name !== 'PRIMARY')
+        .map((index) => ({ name: index.name, columns: index.columns })),
+      foreignKeys: foreignKeyNames.map((name) => {
+        const parts = references.rows.filter(
+          (row) => row.table_name === table.table_name && row.constraint_name === name,
+        )
+        return {
+          name,
+          columns: parts.map((row) => row.column_name),
+          referencedTable: parts[0]?.referenced_table ?? '',
+          referencedColumns: parts.map((row) => row.referenced_column),
+          onUpdate: parts[0]?.update_rule ?? 'RESTRICT',
+          onDelete: parts[0]?.delete_rule ?? 'RESTRICT',
+        }
+      }),
+      indexes: indexes.filter((index) => index.name !== 'PRIMARY'),
+    })
+  }
+  return { flavor, serverVersion: version, database, tables: result }
+}
+
+function readColumn(row: ColumnRow, flavor: ServerFlavor, isMariadbJson: boolean): IntrospectedColumn {
+  const dataType = isMariadbJson ? 'json' : row.data_type.toLowerCase()
+  const rawType = row.column_type.toLowerCase()
+  const columnType = isMariadbJson ? 'json' : normaliseColumnType(rawType)
+  const extra = (row.extra ?? '').toLowerCase()
+  const nullable = row.is_nullable.toUpperCase() === 'YES'
+  const generated = /\bvirtual\b/.test(extra)
+    ? 'virtual'
+    : /\b(stored|persistent)\b/.test(extra)
+      ? 'stored'
+      : row.generation_expression
+        ? 'stored'
+        : null
+  const onUpdate = /on update (.+)$/.exec(extra)?.[1]
+  const isTime = dataType === 'datetime' || dataType === 'timestamp' || dataType === 'time'
+  const isText = row.charset !== null && dataType !== 'json'
+  return {
+    name: row.column_name,
+    ordinal: Number(row.ordinal),
+    dataType,
+    columnType,
+    nullable,
+    default: generated ? null : parseColumnDefault(row.column_default, { nullable, extra, flavor }),
+    autoIncrement: /\bauto_increment\b/.test(extra),
+    generated,
+    onUpdate: onUpdate === undefined ? null : normaliseExpression(onUpdate),
+    enumValues: dataType === 'enum' ? parseQuotedList(row.column_type) : null,
+    setValues: dataType === 'set' ? parseQuotedList(row.column_type) : null,
+    maxLength: dataType === 'json' ? null : toNumber(row.max_length),
+    maxBytes: dataType === 'json' ? null : toNumber(row.max_bytes),
+    precision: toNumber(row.numeric_precision),
+    scale: toNumber(row.numeric_scale),
+    fsp: isTime ? (toNumber(row.datetime_precision) ?? 0) : null,
+    unsigned: /\b(unsigned|zerofill)\b/.test(rawType),
+    charset: isText ? row.charset : null,
+    comment: row.column_comment || null,
+  }
+}
+
+function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined || value === '') return null
+  const number = Number(value)
+  return Number.isFinite(number) ? number : null
+}
+
+/**
+ * `COLUMN_TYPE` as MySQL 8.0.19+ reports it on both servers: integer display widths dropped except `tinyint(1)`,
+ * `year(4)` as `year`.
+ *
+ * @internal
+ */
+export function normaliseColumnType(columnType: string): string {
+  const lower = columnType.toLowerCase().trim()
+  if (/^tinyint\(1\)/.test(lower)) return lower
+  return lower.replace(/^(tinyint|smallint|mediumint|int|integer|bigint|year)\(\d+\)/, '$1')
+}
+
+/**
+ * A CURRENT_TIMESTAMP expression in MariaDB's spelling (`current_timestamp()`, `current_timestamp(3)`); other
+ * expressions unchanged.
+ *
+ * @internal
+ */
+export function normaliseExpression(expression: string): string {
+  const match = /^(?:current_timestamp|now|localtimestamp|localtime)(?:\(\s*(\d*)\s*\))?$/i.exec(
+    expression.trim(),
+  )
+  if (match) return `current_timestamp(${match[1] ?? ''})`
+  return expression.trim()
+}
+
+/**
+ * Reads `COLUMN_DEFAULT`. MariaDB (10.2.7+) quotes string literals (`'active'`), spells a NULL default as the text
+ * `NULL` and writes expressions bare (`current_timestamp(3)`); MySQL 8 writes literals unquoted, reports no
+ * default and DEFAULT NULL both as SQL NULL, and marks expression defaults with `DEFAULT_GENERATED` in EXTRA.
+ *
+ * @internal
+ */
+export function parseColumnDefault(
+  raw: string | null,
+  column: { readonly nullable: boolean; readonly extra: string; readonly flavor: ServerFlavor },
+): ColumnDefault | null {
+  if (raw === null) return column.nullable ? { kind: 'null' } : null
+  if (column.flavor === 'mariadb') {
+    if (raw === 'NULL') return { kind: 'null' }
+    const quoted = /^'(.*)'$/s.exec(raw)
+    if (quoted?.[1] !== undefined) return { kind: 'value', value: unquoteMariadb(quoted[1]) }
+    if (/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(raw) || /^b'[01]*'$/i.test(raw)) {
+      return { kind: 'value', value: raw }
+    }
+    return { kind: 'expression', sql: normaliseExpression(raw) }
+  }
+  if (/\bdefault_generated\b/i.test(column.extra) || /^current_timestamp(\(\d*\))?$/i.test(raw)) {
+    return { kind: 'expression', sql: normaliseExpression(raw) }
+  }
+  return { kind: 'value', value: raw }
+}
+
+function unquoteMariadb(text: string): string {
+  return text.replace(/''|\\(.)/g, (match, escaped: string | undefined) => {
+    if (match === "''") return "'"
+    switch (escaped) {
+      case 'n':
+        return '\n'
+      case 'r':
+        return '\r'
+      case 't':
+        return '\t'
+      case '0':
+        return '\0'
+      case 'Z':
+        return '\x1a'
+      default:
+        return escaped ?? ''
+    }
+  })
+}
+
+/**
+ * The quoted values of `enum('a','b''c')` or `set(...)`, unescaped.
+ *
+ * @internal
+ */
+export function parseQuotedList(columnType: string): string[] {
+  const open = columnType.indexOf('(')
+  const values: string[] = []
+  let index = open + 1
+  while (index < columnType.length) {
+    const char = columnType[index]
+    if (char === "'") {
+      let value = ''
+      index++
+      while (index < columnType.length) {
+        const inner = columnType[index]
+        if (inner === "'" && columnType[index + 1] === "'") {
+          value += "'"
+          index += 2
+        } else if (inner === '\\' && index + 1 < columnType.length) {
+          value += columnType[index + 1]
+          index += 2
+        } else if (inner === "'") {
+          index++
+          break
+        } else {
+          value += inner
+          index++
+        }
+      }
+      values.push(value)
+    } else if (char === ')') {
+      break
+    } else {
+      index++
+    }
+  }
+  return values
+}

@@ -1,0 +1,169 @@
+import type { TypeCast } from 'mysql2'
+import { z } from 'zod'
+
+/** How BIGINT columns are read: as decimal strings, or as JavaScript `bigint`. */
+export const BIGINT_MODES = ['string', 'bigint'] as const
+/** A value of {@link BIGINT_MODES}. */
+export type BigintMode = (typeof BIGINT_MODES)[number]
+
+/** How TINYINT(1) columns are read: as the stored number, or as `boolean` (zero is `false`). */
+export const TINYINT1_MODES = ['number', 'boolean'] as const
+/** A value of {@link TINYINT1_MODES}. */
+export type Tinyint1Mode = (typeof TINYINT1_MODES)[number]
+
+/** How DATE columns are read: as `'YYYY-MM-DD'` strings, or as `Date` at midnight in the connection's time zone. */
+export const DATE_MODES = ['string', 'date'] as const
+/** A value of {@link DATE_MODES}. */
+export type DateMode = (typeof DATE_MODES)[number]
+
+/**
+ * How DATETIME and TIMESTAMP columns are read. `'date'`: as `Date` when the column keeps at most milliseconds
+ * (fractional precision 0 to 3) and as `'YYYY-MM-DD HH:MM:SS.ffffff'` strings when it keeps more (a `Date` cannot
+ * hold microseconds). `'string'`: always as strings.
+ */
+export const DATETIME_MODES = ['date', 'string'] as const
+/** A value of {@link DATETIME_MODES}. */
+export type DatetimeMode = (typeof DATETIME_MODES)[number]
+
+/** How JSON columns are read: as the JSON text, or parsed with `JSON.parse`. */
+export const JSON_MODES = ['string', 'parsed'] as const
+/** A value of {@link JSON_MODES}. */
+export type JsonMode = (typeof JSON_MODES)[number]
+
+/**
+ * How column values are turned into JavaScript values. Codegen reads the same options so that the generated types
+ * say exactly what the driver returns: give both the same `types` (the generated `metadata.ts` exports the ones it
+ * was generated with as `TYPES`).
+ *
+ * DECIMAL is always a string (no binary float can hold it), TIME always a string (it spans -838:59:59 to
+ * 838:59:59), binary strings, BIT and spatial values always `Buffer` (spatial values in the server's internal
+ * format: a 4-byte SRID then WKB, which inserts back unchanged), SET a comma-separated string.
+ */
+export interface TypeCastOptions {
+  /**
+   * BIGINT (signed and UNSIGNED): `'string'` or `'bigint'`. A JavaScript number cannot hold every BIGINT
+   * (9007199254740993 would read as 9007199254740992), so numbers are not offered. Defaults to `'string'`.
+   */
+  readonly bigint?: BigintMode
+  /**
+   * TINYINT(1) (MySQL's BOOLEAN): `'number'` keeps the stored value (a TINYINT(1) can hold -128 to 127);
+   * `'boolean'` reads zero as `false` and anything else as `true`. Defaults to `'number'`.
+   */
+  readonly tinyint1?: Tinyint1Mode
+  /** DATE: `'string'` (`'2024-02-29'`, no time zone involved) or `'date'`. Defaults to `'string'`. */
+  readonly date?: DateMode
+  /** DATETIME and TIMESTAMP: see {@link DATETIME_MODES}. Defaults to `'date'`. */
+  readonly datetime?: DatetimeMode
+  /**
+   * JSON (MySQL's JSON type; MariaDB's JSON alias of LONGTEXT, recognised by the server's column metadata):
+   * `'string'` returns the stored text on both servers, so no number inside changes; `'parsed'` returns
+   * `JSON.parse` of it (integers beyond 2^53 lose precision). Either way a JSON value is inserted as a string.
+   * Defaults to `'string'`.
+   */
+  readonly json?: JsonMode
+}
+
+/** {@link TypeCastOptions} with every default filled in. */
+export type ResolvedTypeCastOptions = Required<{ readonly [K in keyof TypeCastOptions]: TypeCastOptions[K] }>
+
+/** The defaults of {@link TypeCastOptions}. */
+export const TYPE_CAST_DEFAULTS: ResolvedTypeCastOptions = Object.freeze({
+  bigint: 'string',
+  tinyint1: 'number',
+  date: 'string',
+  datetime: 'date',
+  json: 'string',
+})
+
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.map((value) => `'${value}'`).join(', ')}` })
+
+/**
+ * The zod schema of {@link TypeCastOptions}, with the defaults applied.
+ *
+ * @internal
+ */
+export const TypeCastOptionsSchema = z.strictObject({
+  bigint: oneOf(BIGINT_MODES).default(TYPE_CAST_DEFAULTS.bigint),
+  tinyint1: oneOf(TINYINT1_MODES).default(TYPE_CAST_DEFAULTS.tinyint1),
+  date: oneOf(DATE_MODES).default(TYPE_CAST_DEFAULTS.date),
+  datetime: oneOf(DATETIME_MODES).default(TYPE_CAST_DEFAULTS.datetime),
+  json: oneOf(JSON_MODES).default(TYPE_CAST_DEFAULTS.json),
+})
+
+/** The slice of mysql2's typeCast field this module reads. */
+interface CastField {
+  readonly type: string
+  readonly length: number
+  readonly extendedFormat?: string | undefined
+  string(encoding?: string): string | null
+  buffer(): Buffer | null
+}
+
+/**
+ * The fractional-seconds precision of a DATETIME/TIMESTAMP result column, from its display length
+ * (`YYYY-MM-DD HH:MM:SS` is 19 characters; `.ffffff` adds 1 + fsp).
+ *
+ * @internal
+ */
+export function datetimePrecisionOf(length: number): number {
+  return length > 19 ? Math.min(length - 20, 6) : 0
+}
+
+/**
+ * Makes the mysql2 `typeCast` function that reads values as {@link TypeCastOptions} say. `createDatabase` installs
+ * it on its pool (with `jsonStrings`, `supportBigNumbers` and `bigNumberStrings`); use it yourself only for a pool
+ * you make by hand.
+ *
+ * @example
+ * ```ts
+ * import { createPool } from 'mysql2'
+ * import { createTypeCast } from 'kysely-toolkit'
+ *
+ * const pool = createPool({
+ *   uri: process.env.DATABASE_URL,
+ *   supportBigNumbers: true,
+ *   bigNumberStrings: true,
+ *   jsonStrings: true,
+ *   typeCast: createTypeCast({ tinyint1: 'boolean' }),
+ * })
+ * ```
+ */
+export function createTypeCast(options: TypeCastOptions = {}): TypeCast {
+  const resolved = { ...TYPE_CAST_DEFAULTS, ...options }
+  const typeCast = (field: CastField, next: () => unknown): unknown => {
+    if (field.extendedFormat === 'json' || field.type === 'JSON') {
+      const text = field.string('utf8')
+      return text === null || resolved.json === 'string' ? text : JSON.parse(text)
+    }
+    switch (field.type) {
+      case 'TINY':
+        if (field.length === 1 && resolved.tinyint1 === 'boolean') {
+          const value = next()
+          return value === null ? null : value !== 0
+        }
+        return next()
+      case 'LONGLONG':
+        if (resolved.bigint === 'bigint') {
+          const value = next()
+          return value === null ? null : BigInt(value as string | number)
+        }
+        return next()
+      case 'DATE':
+      case 'NEWDATE':
+        return resolved.date === 'string' ? field.string('ascii') : next()
+      case 'DATETIME':
+      case 'DATETIME2':
+      case 'TIMESTAMP':
+      case 'TIMESTAMP2':
+        return resolved.datetime === 'string' || datetimePrecisionOf(field.length) > 3
+          ? field.string('ascii')
+          : next()
+      case 'GEOMETRY':
+        return field.buffer()
+      default:
+        return next()
+    }
+  }
+  return typeCast as TypeCast
+}

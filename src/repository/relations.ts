@@ -1,0 +1,496 @@
+import type { Kysely, SelectQueryBuilder } from 'kysely'
+import { InvalidOptionsError } from '../error/invalid-options-error.js'
+import type { ForeignKeyMetadata, TableMetadata } from '../schema/schema-metadata.js'
+import { applySort } from './sort.js'
+import { bindComparable, whereExpression } from './where.js'
+
+/** The kinds of relation a repository loads. */
+export const RELATION_KINDS = ['hasMany', 'hasOne', 'belongsTo', 'manyToMany'] as const
+
+/** A value of {@link RELATION_KINDS}. */
+export type RelationKind = (typeof RELATION_KINDS)[number]
+
+/**
+ * A relation from one table to `target`, declared once in `defineRepositorySchema`. The key columns default to
+ * the foreign key the generated metadata records between the two tables; name them when there are several.
+ */
+export interface RelationDefinition<K extends RelationKind = RelationKind, T extends string = string> {
+  readonly kind: K
+  readonly target: T
+  /** hasMany/hasOne: the target's column pointing at this table; belongsTo: this table's column pointing at the target. */
+  readonly foreignKey?: string | undefined
+  /** hasMany/hasOne: the column of this table the foreign key references. Defaults to the foreign key's. */
+  readonly localKey?: string | undefined
+  /** belongsTo: the column of the target the foreign key references. Defaults to the foreign key's. */
+  readonly ownerKey?: string | undefined
+  /** manyToMany: the join table. */
+  readonly through?: string | undefined
+  /** manyToMany: the join table's column pointing at this table. */
+  readonly sourceKey?: string | undefined
+  /** manyToMany: the join table's column pointing at the target. */
+  readonly targetKey?: string | undefined
+}
+
+/** Key columns of a hasMany or hasOne relation. */
+export interface HasKeys {
+  /** The target's column that points at this table. Defaults to the only foreign key from the target to this table. */
+  readonly foreignKey?: string
+  /** The column of this table it references. Defaults to the foreign key's referenced column. */
+  readonly localKey?: string
+}
+
+/**
+ * This table's rows each have any number of `target` rows pointing at them (users → orders). Loaded as an array,
+ * ordered by the target's primary key unless the load gives a `sort`.
+ *
+ * @example
+ * ```ts
+ * import { defineRepositorySchema, hasMany } from 'kysely-toolkit'
+ *
+ * const shop = defineRepositorySchema({
+ *   metadata,
+ *   schemas,
+ *   relations: { users: { orders: hasMany('orders'), accounts: hasMany('accounts', { foreignKey: 'owner_id' }) } },
+ * })
+ * ```
+ */
+export function hasMany<const T extends string>(
+  target: T,
+  keys: HasKeys = {},
+): RelationDefinition<'hasMany', T> {
+  return Object.freeze({ kind: 'hasMany', target, foreignKey: keys.foreignKey, localKey: keys.localKey })
+}
+
+/**
+ * Like {@link hasMany}, for at most one target row per row (the first by primary key when there are more).
+ * Loaded as the row or `null`.
+ *
+ * @example
+ * ```ts
+ * import { hasOne } from 'kysely-toolkit'
+ *
+ * const relations = { users: { account: hasOne('accounts', { foreignKey: 'owner_id' }) } }
+ * ```
+ */
+export function hasOne<const T extends string>(
+  target: T,
+  keys: HasKeys = {},
+): RelationDefinition<'hasOne', T> {
+  return Object.freeze({ kind: 'hasOne', target, foreignKey: keys.foreignKey, localKey: keys.localKey })
+}
+
+/** Key columns of a belongsTo relation. */
+export interface BelongsToKeys {
+  /** This table's column that points at the target. Defaults to the only foreign key from this table to the target. */
+  readonly foreignKey?: string
+  /** The target's column it references. Defaults to the foreign key's referenced column. */
+  readonly ownerKey?: string
+}
+
+/**
+ * Each row of this table points at one `target` row (orders → users). Loaded as the row or `null`.
+ *
+ * @example
+ * ```ts
+ * import { belongsTo } from 'kysely-toolkit'
+ *
+ * const relations = { orders: { user: belongsTo('users') }, account_transactions: {
+ *   from: belongsTo('accounts', { foreignKey: 'from_account_id' }),
+ * } }
+ * ```
+ */
+export function belongsTo<const T extends string>(
+  target: T,
+  keys: BelongsToKeys = {},
+): RelationDefinition<'belongsTo', T> {
+  return Object.freeze({ kind: 'belongsTo', target, foreignKey: keys.foreignKey, ownerKey: keys.ownerKey })
+}
+
+/** The join table and key columns of a many-to-many relation. */
+export interface ManyToManyKeys {
+  /** The join table. */
+  readonly through: string
+  /** The join table's column pointing at this table. Defaults to its only foreign key to this table. */
+  readonly sourceKey?: string
+  /** The join table's column pointing at the target. Defaults to its only foreign key to the target. */
+  readonly targetKey?: string
+}
+
+/**
+ * Rows of this table and of `target` are linked through a join table (products ↔ tags through product_tags).
+ * Loaded as an array with two queries per level (the links, then the targets).
+ *
+ * @example
+ * ```ts
+ * import { manyToMany } from 'kysely-toolkit'
+ *
+ * const relations = { products: { tags: manyToMany('tags', { through: 'product_tags' }) } }
+ * ```
+ */
+export function manyToMany<const T extends string>(
+  target: T,
+  keys: ManyToManyKeys,
+): RelationDefinition<'manyToMany', T> {
+  return Object.freeze({
+    kind: 'manyToMany',
+    target,
+    through: keys.through,
+    sourceKey: keys.sourceKey,
+    targetKey: keys.targetKey,
+  })
+}
+
+/**
+ * A relation with every key column known.
+ * - hasMany/hasOne: `parent[parentColumn] = target[targetColumn]`;
+ * - belongsTo: the same, the parent column being the foreign key;
+ * - manyToMany: `parent[parentColumn] = through[through.parentColumn]` and
+ *   `through[through.targetColumn] = target[targetColumn]`.
+ *
+ * @internal
+ */
+export interface ResolvedRelation {
+  readonly name: string
+  readonly kind: RelationKind
+  readonly target: string
+  readonly parentColumn: string
+  readonly targetColumn: string
+  readonly through?: { readonly table: string; readonly parentColumn: string; readonly targetColumn: string }
+}
+
+/**
+ * Works out the key columns of a declared relation from the metadata's foreign keys.
+ *
+ * @throws {InvalidOptionsError} when a table or column does not exist, or the foreign key is missing or ambiguous.
+ * @internal
+ */
+export function resolveRelation(
+  tables: Readonly<Record<string, TableMetadata>>,
+  source: string,
+  name: string,
+  definition: RelationDefinition,
+): ResolvedRelation {
+  const path = `relations.${source}.${name}`
+  const problem = (message: string): InvalidOptionsError =>
+    new InvalidOptionsError('repository schema', [{ path, message: `${path}: ${message}` }])
+  const table = (key: string): TableMetadata => {
+    const found = Object.hasOwn(tables, key) ? tables[key] : undefined
+    if (found === undefined) throw problem(`there is no table ${JSON.stringify(key)} in the metadata`)
+    return found
+  }
+  const column = (owner: TableMetadata, key: string | undefined, role: string): string | undefined => {
+    if (key !== undefined && !Object.hasOwn(owner.columns, key)) {
+      throw problem(`${role} ${JSON.stringify(key)} is not a column of ${owner.name}`)
+    }
+    return key
+  }
+  const single = (owner: TableMetadata, referenced: string, key: string | undefined, role: string) => {
+    const candidates = owner.foreignKeys.filter(
+      (fk) => fk.referencedTable === referenced && (key === undefined || fk.columns[0] === key),
+    )
+    const usable = candidates.filter((fk) => fk.columns.length === 1)
+    if (usable.length === 1) return usable[0]!
+    if (usable.length === 0 && candidates.length > 0) {
+      throw problem(
+        `the foreign key from ${owner.name} to ${referenced} has several columns, which relations do not support`,
+      )
+    }
+    if (usable.length === 0) {
+      if (key !== undefined) return undefined
+      throw problem(`${owner.name} has no foreign key to ${referenced}: name the ${role}`)
+    }
+    throw problem(
+      `${owner.name} has several foreign keys to ${referenced} (${describe(usable)}): name the ${role}`,
+    )
+  }
+  const sourceTable = table(source)
+  const targetTable = table(definition.target)
+  const singlePrimaryKey = (owner: TableMetadata, role: string): string => {
+    if (owner.primaryKey.length !== 1)
+      throw problem(`${owner.name} has no single-column primary key: name the ${role}`)
+    return owner.primaryKey[0]!
+  }
+  switch (definition.kind) {
+    case 'hasMany':
+    case 'hasOne': {
+      const foreignKey = column(targetTable, definition.foreignKey, 'foreignKey')
+      const localKey = column(sourceTable, definition.localKey, 'localKey')
+      const fk = single(targetTable, source, foreignKey, 'foreignKey')
+      return Object.freeze({
+        name,
+        kind: definition.kind,
+        target: definition.target,
+        parentColumn: localKey ?? fk?.referencedColumns[0] ?? singlePrimaryKey(sourceTable, 'localKey'),
+        targetColumn: fk?.columns[0] ?? foreignKey!,
+      })
+    }
+    case 'belongsTo': {
+      const foreignKey = column(sourceTable, definition.foreignKey, 'foreignKey')
+      const ownerKey = column(targetTable, definition.ownerKey, 'ownerKey')
+      const fk = single(sourceTable, definition.target, foreignKey, 'foreignKey')
+      return Object.freeze({
+        name,
+        kind: 'belongsTo',
+        target: definition.target,
+        parentColumn: fk?.columns[0] ?? foreignKey!,
+        targetColumn: ownerKey ?? fk?.referencedColumns[0] ?? singlePrimaryKey(targetTable, 'ownerKey'),
+      })
+    }
+    case 'manyToMany': {
+      if (definition.through === undefined) throw problem('a manyToMany relation needs `through`')
+      const through = table(definition.through)
+      const sourceKey = column(through, definition.sourceKey, 'sourceKey')
+      const targetKey = column(through, definition.targetKey, 'targetKey')
+      if (source === definition.target && (sourceKey === undefined || targetKey === undefined)) {
+        throw problem('a manyToMany relation of a table to itself needs sourceKey and targetKey')
+      }
+      const toSource = single(through, source, sourceKey, 'sourceKey')
+      const toTarget = single(through, definition.target, targetKey, 'targetKey')
+      return Object.freeze({
+        name,
+        kind: 'manyToMany',
+        target: definition.target,
+        parentColumn: toSource?.referencedColumns[0] ?? singlePrimaryKey(sourceTable, 'sourceKey'),
+        targetColumn: toTarget?.referencedColumns[0] ?? singlePrimaryKey(targetTable, 'targetKey'),
+        through: Object.freeze({
+          table: definition.through,
+          parentColumn: toSource?.columns[0] ?? sourceKey!,
+          targetColumn: toTarget?.columns[0] ?? targetKey!,
+        }),
+      })
+    }
+    default:
+      throw problem(`unknown relation kind ${JSON.stringify((definition as { kind: unknown }).kind)}`)
+  }
+}
+
+function describe(fks: readonly ForeignKeyMetadata[]): string {
+  return fks.map((fk) => fk.columns.join('+')).join(', ')
+}
+
+/** What the relation loader needs to know about each table. @internal */
+export interface LoaderTable {
+  readonly meta: TableMetadata
+  readonly relations: Readonly<Record<string, ResolvedRelation>>
+  /** The columns selected when a load names none. */
+  readonly visible: readonly string[]
+  /** Columns a sort of related rows may use, and its primary key. */
+  readonly sortParser: { parse(input: unknown): readonly { column: string; direction: 'asc' | 'desc' }[] }
+}
+
+/** How one relation is loaded: `true`, or options. @internal */
+export interface RelationLoadOptions {
+  readonly where?: unknown
+  readonly select?: readonly string[]
+  readonly omit?: readonly string[]
+  readonly sort?: unknown
+  readonly with?: Readonly<Record<string, unknown>>
+}
+
+type Row = Record<string, unknown>
+type AnyDB = Record<string, Record<string, unknown>>
+
+/** Parent keys per IN query. */
+const KEYS_PER_QUERY = 5_000
+
+/**
+ * Loads the relations named in `spec` onto `rows` (in place), one batched `IN` query per relation and level
+ * (two for manyToMany, more only past 5,000 parent keys), whatever the number of rows.
+ *
+ * @internal
+ */
+export async function loadRelations(
+  executor: Kysely<AnyDB>,
+  tables: Readonly<Record<string, LoaderTable>>,
+  table: string,
+  rows: Row[],
+  spec: Readonly<Record<string, unknown>>,
+): Promise<void> {
+  const owner = tables[table]!
+  const names = Object.keys(spec).filter((name) => spec[name] !== undefined && spec[name] !== false)
+  for (const name of names) {
+    if (!Object.hasOwn(owner.relations, name)) {
+      const known = Object.keys(owner.relations)
+      throw new InvalidOptionsError('relation load', [
+        {
+          path: `with.${name}`,
+          message: `with.${name} is not a relation of ${table} (relations: ${known.join(', ') || 'none'})`,
+        },
+      ])
+    }
+  }
+  // Relations of one level are independent: their queries run concurrently (serially inside a transaction).
+  await Promise.all(
+    names.map((name) => {
+      const relation = owner.relations[name]!
+      const value = spec[name]
+      const options: RelationLoadOptions = value === true ? {} : (value as RelationLoadOptions)
+      return loadRelation(executor, tables, relation, rows, options)
+    }),
+  )
+}
+
+async function loadRelation(
+  executor: Kysely<AnyDB>,
+  tables: Readonly<Record<string, LoaderTable>>,
+  relation: ResolvedRelation,
+  parents: Row[],
+  options: RelationLoadOptions,
+): Promise<void> {
+  const target = tables[relation.target]!
+  const keys = uniqueKeys(parents.map((parent) => parent[relation.parentColumn]))
+  let links: Row[] | undefined
+  let targetKeys = keys
+  if (relation.through !== undefined && keys.length > 0) {
+    const through = relation.through
+    const throughMeta = tables[through.table]!.meta
+    links = []
+    for (const chunk of chunks(keys)) {
+      const found = await executor
+        .selectFrom(through.table)
+        .select([through.parentColumn, through.targetColumn])
+        .where(
+          through.parentColumn,
+          'in',
+          chunk.map((key) => bindComparable(throughMeta.columns[through.parentColumn], key)) as never,
+        )
+        .execute()
+      links.push(...found)
+    }
+    targetKeys = uniqueKeys(links.map((link) => link[through.targetColumn]))
+  }
+  const nested = options.with ?? {}
+  const nestedColumns = Object.keys(nested)
+    .filter(
+      (name) => nested[name] !== undefined && nested[name] !== false && Object.hasOwn(target.relations, name),
+    )
+    .map((name) => target.relations[name]!.parentColumn)
+  const wanted = projection(target, options.select, options.omit)
+  const extra = [...new Set([relation.targetColumn, ...nestedColumns])].filter(
+    (column) => !wanted.includes(column),
+  )
+  const columns = [...wanted, ...extra]
+  const sort = target.sortParser.parse(options.sort)
+  const found: Row[] = []
+  for (const chunk of chunks(targetKeys)) {
+    let query = executor
+      .selectFrom(relation.target)
+      .select(columns)
+      .where(
+        relation.targetColumn,
+        'in',
+        chunk.map((key) => bindComparable(target.meta.columns[relation.targetColumn], key)) as never,
+      ) as SelectQueryBuilder<AnyDB, string, Row>
+    if (options.where !== undefined) {
+      query = query.where((eb) => whereExpression(eb, target.meta, options.where) ?? eb.lit(true))
+    }
+    found.push(...(await applySort(query, sort as never).execute()))
+  }
+  if (nestedColumns.length > 0 && found.length > 0) {
+    await loadRelations(executor, tables, relation.target, found, nested)
+  }
+  const keyed = found.map((row) => [keyOf(row[relation.targetColumn]), row] as const)
+  for (const row of found) for (const column of extra) delete row[column]
+  attach(relation, parents, keyed, links)
+}
+
+function attach(
+  relation: ResolvedRelation,
+  parents: Row[],
+  keyed: readonly (readonly [string, Row])[],
+  links: Row[] | undefined,
+): void {
+  const groups = new Map<string, Row[]>()
+  for (const [key, row] of keyed) {
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, [row])
+    else group.push(row)
+  }
+  const { name } = relation
+  switch (relation.kind) {
+    case 'hasMany':
+      for (const parent of parents)
+        parent[name] = [...(groups.get(keyOf(parent[relation.parentColumn])) ?? [])]
+      return
+    case 'hasOne':
+    case 'belongsTo':
+      for (const parent of parents)
+        parent[name] = groups.get(keyOf(parent[relation.parentColumn]))?.[0] ?? null
+      return
+    case 'manyToMany': {
+      const through = relation.through!
+      const order = new Map<string, number>()
+      keyed.forEach(([key], index) => {
+        if (!order.has(key)) order.set(key, index)
+      })
+      const linked = new Map<string, Set<string>>()
+      for (const link of links ?? []) {
+        const parentKey = keyOf(link[through.parentColumn])
+        let targets = linked.get(parentKey)
+        if (targets === undefined) {
+          targets = new Set()
+          linked.set(parentKey, targets)
+        }
+        targets.add(keyOf(link[through.targetColumn]))
+      }
+      for (const parent of parents) {
+        const targetKeys = [...(linked.get(keyOf(parent[relation.parentColumn])) ?? [])]
+          .filter((key) => order.has(key))
+          .sort((a, b) => order.get(a)! - order.get(b)!)
+        parent[name] = targetKeys.map((key) => groups.get(key)![0]!)
+      }
+      return
+    }
+  }
+}
+
+/** The columns to select: those named, else the visible ones minus those omitted. @internal */
+export function projection(
+  table: LoaderTable,
+  select: readonly string[] | undefined,
+  omit: readonly string[] | undefined,
+): string[] {
+  const known = (columns: readonly string[], option: string): void => {
+    for (const column of columns) {
+      if (!Object.hasOwn(table.meta.columns, column)) {
+        throw new InvalidOptionsError('column choice', [
+          {
+            path: option,
+            message: `${option} names ${JSON.stringify(column)}, which is not a column of ${table.meta.name}`,
+          },
+        ])
+      }
+    }
+  }
+  if (select !== undefined) {
+    known(select, 'select')
+    return [...new Set(select)]
+  }
+  if (omit === undefined || omit.length === 0) return [...table.visible]
+  known(omit, 'omit')
+  return table.visible.filter((column) => !omit.includes(column))
+}
+
+/** A map key for a column value, equal for equal values whatever their JS type (number 5, string '5', 5n). */
+export function keyOf(value: unknown): string {
+  if (value instanceof Date) return `d${value.getTime()}`
+  if (ArrayBuffer.isView(value))
+    return `x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`
+  return String(value)
+}
+
+function uniqueKeys(values: readonly unknown[]): unknown[] {
+  const seen = new Map<string, unknown>()
+  for (const value of values) {
+    if (value === null || value === undefined) continue
+    const key = keyOf(value)
+    if (!seen.has(key)) seen.set(key, value)
+  }
+  return [...seen.values()]
+}
+
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let start = 0; start < items.length; start += KEYS_PER_QUERY) {
+    yield items.slice(start, start + KEYS_PER_QUERY)
+  }
+}
