@@ -119,6 +119,14 @@ export {
 } from './plugin/metrics/query-metrics.js'
 export { isQueryKind, QUERY_KINDS, type QueryKind } from './plugin/query-info/query-kind.js'
 export {
+  createQueryTracing,
+  type QuerySpan,
+  type QueryTracer,
+  type QueryTracing,
+  type QueryTracingOptions,
+  type SpanAttributeValue,
+} from './plugin/tracing/query-tracing.js'
+export {
   applyFilter,
   createFilterParser,
   escapeLikePattern,

@@ -1,6 +1,17 @@
 import type { LogEvent } from 'kysely'
 
-/** A Kysely `log` function (the function form of Kysely's `log` option). */
+/**
+ * A Kysely `log` function (the function form of Kysely's `log` option).
+ *
+ * @example
+ * ```ts
+ * import type { LogFunction } from 'kysely-toolkit'
+ *
+ * const audit: LogFunction = (event) => {
+ *   if (event.level === 'error') alerts.push(event.query.sql)
+ * }
+ * ```
+ */
 export type LogFunction = (event: LogEvent) => void | Promise<void>
 
 /**

@@ -1,11 +1,27 @@
 import type { QueryLogEvent } from './query-log-event.js'
 
-/** The levels a query event is written at. */
+/**
+ * The levels a query event is written at.
+ *
+ * @example
+ * ```ts
+ * import { QUERY_LOG_LEVELS } from 'kysely-toolkit'
+ *
+ * QUERY_LOG_LEVELS // ['debug', 'warn', 'error']
+ * ```
+ */
 export const QUERY_LOG_LEVELS = ['debug', 'warn', 'error'] as const
 
 /**
  * A level from {@link QUERY_LOG_LEVELS}: `debug` for a normal query, `warn` for a slow one, `error` for a
  * failed one.
+ *
+ * @example
+ * ```ts
+ * import type { QueryLogLevel } from 'kysely-toolkit'
+ *
+ * const alerting: QueryLogLevel[] = ['warn', 'error']
+ * ```
  */
 export type QueryLogLevel = (typeof QUERY_LOG_LEVELS)[number]
 
@@ -31,6 +47,14 @@ export type QueryLogWriter = ((level: QueryLogLevel, event: QueryLogEvent, messa
 /**
  * A logger whose methods take the fields first and the message second: pino, bunyan, and most structured
  * loggers. pino's `Logger` fits as it is.
+ *
+ * @example
+ * ```ts
+ * import pino from 'pino'
+ * import type { ObjectFirstLogger } from 'kysely-toolkit'
+ *
+ * const logger: ObjectFirstLogger = pino().child({ component: 'db' })
+ * ```
  */
 export interface ObjectFirstLogger {
   debug(event: QueryLogEvent, message: string): void
@@ -43,6 +67,13 @@ export interface ObjectFirstLogger {
 /**
  * A logger whose methods take the message first and the fields second: `console`, winston, log4js, and loggers
  * modelled on `console`.
+ *
+ * @example
+ * ```ts
+ * import type { MessageFirstLogger } from 'kysely-toolkit'
+ *
+ * const logger: MessageFirstLogger = console
+ * ```
  */
 export interface MessageFirstLogger {
   debug(message: string, event: QueryLogEvent): void

@@ -1,6 +1,13 @@
 import type { QueryKind } from '../query-info/query-kind.js'
 
-/** Why a query failed, as logged (never the driver error itself: mysql2 errors carry the SQL with values in). */
+/**
+ * Why a query failed, as logged (never the driver error itself: mysql2 errors carry the SQL with values in).
+ *
+ * @example
+ * ```ts
+ * const error: QueryLogError = { code: 'ER_DUP_ENTRY', errno: 1062, sqlState: '23000', message: "Duplicate entry '[REDACTED]' for key 'users.email'" }
+ * ```
+ */
 export interface QueryLogError {
   /** The driver's code (`ER_DUP_ENTRY`), a toolkit code (`POOL_TIMEOUT`), else the errno, else the error name. */
   readonly code: string

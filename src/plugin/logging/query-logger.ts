@@ -56,7 +56,14 @@ export interface QueryLoggerOptions {
   readonly maxParameterLength?: number | undefined
 }
 
-/** {@link QueryLoggerOptions} with every default applied, frozen. */
+/**
+ * {@link QueryLoggerOptions} with every default applied, frozen.
+ *
+ * @example
+ * ```ts
+ * createQueryLogger().options // { logger: undefined, slowQueryMs: 1000, sampleRate: 1, logParameters: true, ... }
+ * ```
+ */
 export interface ResolvedQueryLoggerOptions {
   readonly logger: QueryLogWriter | undefined
   readonly slowQueryMs: number
@@ -67,7 +74,15 @@ export interface ResolvedQueryLoggerOptions {
   readonly maxParameterLength: number
 }
 
-/** A query logger: pass `log` to Kysely's `log` option and `plugin` (optional, for row counts) to `plugins`. */
+/**
+ * A query logger: pass `log` to Kysely's `log` option and `plugin` (optional, for row counts) to `plugins`.
+ *
+ * @example
+ * ```ts
+ * const queryLogger: QueryLogger = createQueryLogger({ logger: logConsoleStyle(console) })
+ * const db = new Kysely<DB>({ dialect, log: queryLogger.log, plugins: [queryLogger.plugin] })
+ * ```
+ */
 export interface QueryLogger {
   /** Kysely's `log` hook. Combine it with others with {@link combineLogs}. Never throws. */
   readonly log: (event: LogEvent) => void

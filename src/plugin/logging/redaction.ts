@@ -3,7 +3,16 @@ import { z } from 'zod'
 import { parseOptions } from '../../util/parse-options.js'
 import { scanSql } from './scan-sql.js'
 
-/** What a redacted value is replaced with, in parameters, SQL text and error messages. */
+/**
+ * What a redacted value is replaced with, in parameters, SQL text and error messages.
+ *
+ * @example
+ * ```ts
+ * import { REDACTED } from 'kysely-toolkit'
+ *
+ * const hidden = event.parameters?.filter((value) => value === REDACTED).length
+ * ```
+ */
 export const REDACTED = '[REDACTED]'
 
 /**

@@ -1,13 +1,41 @@
-/** The `Content-Type` of {@link formatPrometheus}'s output (Prometheus text exposition format 0.0.4). */
+/**
+ * The `Content-Type` of {@link formatPrometheus}'s output (Prometheus text exposition format 0.0.4).
+ *
+ * @example
+ * ```ts
+ * response.setHeader('Content-Type', PROMETHEUS_CONTENT_TYPE)
+ * ```
+ */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
-/** The Prometheus metric types used by the query metrics. */
+/**
+ * The Prometheus metric types used by the query metrics.
+ *
+ * @example
+ * ```ts
+ * const counters = metrics.collect().filter((family) => family.type === METRIC_TYPES[0])
+ * ```
+ */
 export const METRIC_TYPES = ['counter', 'gauge', 'histogram'] as const
 
-/** A type from {@link METRIC_TYPES}. */
+/**
+ * A type from {@link METRIC_TYPES}.
+ *
+ * @example
+ * ```ts
+ * const type: MetricType = 'histogram'
+ * ```
+ */
 export type MetricType = (typeof METRIC_TYPES)[number]
 
-/** One sample line: a histogram's samples are named `<family>_bucket`, `<family>_sum` and `<family>_count`. */
+/**
+ * One sample line: a histogram's samples are named `<family>_bucket`, `<family>_sum` and `<family>_count`.
+ *
+ * @example
+ * ```ts
+ * const sample: MetricSample = { name: 'kysely_query_duration_seconds_count', labels: { kind: 'select' }, value: 42 }
+ * ```
+ */
 export interface MetricSample {
   readonly name: string
   readonly labels: Readonly<Record<string, string>>

@@ -13,17 +13,45 @@ import { collapseSql } from '../query-info/sql-text.js'
 import { LatencyHistogram } from './latency-histogram.js'
 import type { MetricFamily, MetricSample } from './prometheus.js'
 
-/** The Prometheus histogram bucket bounds used when `buckets` is not given, in seconds (0.5 ms to 10 s). */
+/**
+ * The Prometheus histogram bucket bounds used when `buckets` is not given, in seconds (0.5 ms to 10 s).
+ *
+ * @example
+ * ```ts
+ * createQueryMetrics({ buckets: [...DEFAULT_LATENCY_BUCKETS, 30, 60] })
+ * ```
+ */
 export const DEFAULT_LATENCY_BUCKETS: readonly number[] = Object.freeze([
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ])
 
-/** The label value of queries without a main table (raw SQL, `select 1`). */
+/**
+ * The label value of queries without a main table (raw SQL, `select 1`).
+ *
+ * @example
+ * ```ts
+ * const raw = snapshot.byQuery.filter((entry) => entry.table === NO_TABLE_LABEL)
+ * ```
+ */
 export const NO_TABLE_LABEL = '(none)'
-/** The label value that tables, error codes and retry reasons share once their cap is reached. */
+/**
+ * The label value that tables, error codes and retry reasons share once their cap is reached.
+ *
+ * @example
+ * ```ts
+ * if (snapshot.byQuery.some((entry) => entry.table === OTHER_LABEL)) console.warn('raise maxTables')
+ * ```
+ */
 export const OTHER_LABEL = '(other)'
 
-/** Connection counts, as `Database.poolStats()` returns them. */
+/**
+ * Connection counts, as `Database.poolStats()` returns them.
+ *
+ * @example
+ * ```ts
+ * const gauges: PoolGauges = { total: 4, idle: 3, inUse: 1, waiting: 0, max: 10 }
+ * ```
+ */
 export interface PoolGauges {
   /** Open connections, idle or in use. */
   readonly total: number
@@ -80,7 +108,14 @@ export interface QueryMetricsOptions {
   readonly redact?: RedactionOptions | undefined
 }
 
-/** Latency of a set of queries, in milliseconds. Percentiles are within 1% (see `docs/metrics.md`). */
+/**
+ * Latency of a set of queries, in milliseconds. Percentiles are within 1% (see `docs/metrics.md`).
+ *
+ * @example
+ * ```ts
+ * const { p50Ms, p99Ms, maxMs } = metrics.snapshot().latencyByKind.select
+ * ```
+ */
 export interface LatencySummary {
   readonly count: number
   readonly sumMs: number
@@ -91,7 +126,14 @@ export interface LatencySummary {
   readonly maxMs: number
 }
 
-/** Queries of one kind on one table. `count` includes the failed ones. */
+/**
+ * Queries of one kind on one table. `count` includes the failed ones.
+ *
+ * @example
+ * ```ts
+ * const busiest: QueryCount | undefined = metrics.snapshot().byQuery[0] // { kind: 'select', table: 'users', count: 120, errors: 0 }
+ * ```
+ */
 export interface QueryCount {
   readonly kind: QueryKind
   readonly table: string
@@ -99,7 +141,14 @@ export interface QueryCount {
   readonly errors: number
 }
 
-/** Failures of one kind on one table with one error code. */
+/**
+ * Failures of one kind on one table with one error code.
+ *
+ * @example
+ * ```ts
+ * const deadlocks = metrics.snapshot().byError.filter((entry: ErrorCount) => entry.code === 'ER_LOCK_DEADLOCK')
+ * ```
+ */
 export interface ErrorCount {
   readonly kind: QueryKind
   readonly table: string
@@ -107,7 +156,14 @@ export interface ErrorCount {
   readonly count: number
 }
 
-/** A recent slow query: its SQL without parameters (and with sensitive inline literals redacted). */
+/**
+ * A recent slow query: its SQL without parameters (and with sensitive inline literals redacted).
+ *
+ * @example
+ * ```ts
+ * for (const slow of metrics.snapshot().slowQueries) console.log(slow.durationMs, slow.sql)
+ * ```
+ */
 export interface SlowQuery {
   readonly sql: string
   readonly durationMs: number
@@ -119,13 +175,28 @@ export interface SlowQuery {
   readonly errorCode?: string
 }
 
-/** Transaction retries for one reason. */
+/**
+ * Transaction retries for one reason.
+ *
+ * @example
+ * ```ts
+ * const retries: RetryCount[] = metrics.snapshot().retriesByReason // [{ reason: 'ER_LOCK_DEADLOCK', count: 3 }]
+ * ```
+ */
 export interface RetryCount {
   readonly reason: string
   readonly count: number
 }
 
-/** Everything {@link QueryMetrics} counted since it was made or last reset. */
+/**
+ * Everything {@link QueryMetrics} counted since it was made or last reset.
+ *
+ * @example
+ * ```ts
+ * const snapshot: QueryMetricsSnapshot = metrics.snapshot()
+ * console.log(`${snapshot.errors}/${snapshot.queries} failed, p99 ${snapshot.latency.p99Ms} ms`)
+ * ```
+ */
 export interface QueryMetricsSnapshot {
   /** When counting started (creation or the last `reset()`). */
   readonly since: Date
@@ -147,7 +218,15 @@ export interface QueryMetricsSnapshot {
   readonly retriesByReason: readonly RetryCount[]
 }
 
-/** Query metrics for one or more Kysely instances: pass `log` to Kysely's `log` option. */
+/**
+ * Query metrics for one or more Kysely instances: pass `log` to Kysely's `log` option.
+ *
+ * @example
+ * ```ts
+ * const metrics: QueryMetrics = createQueryMetrics()
+ * const db = new Kysely<DB>({ dialect, log: metrics.log })
+ * ```
+ */
 export interface QueryMetrics {
   /** Kysely's `log` hook (combine it with others with `combineLogs`). Never throws. */
   readonly log: (event: LogEvent) => void

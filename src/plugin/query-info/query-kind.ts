@@ -1,9 +1,27 @@
 import type { OperationNode, RootOperationNode } from 'kysely'
 
-/** The kinds a query is counted and logged under. */
+/**
+ * The kinds a query is counted and logged under.
+ *
+ * @example
+ * ```ts
+ * import { QUERY_KINDS } from 'kysely-toolkit'
+ *
+ * for (const kind of QUERY_KINDS) console.log(kind, snapshot.latencyByKind[kind].p99Ms)
+ * ```
+ */
 export const QUERY_KINDS = ['select', 'insert', 'update', 'delete', 'other'] as const
 
-/** A kind from {@link QUERY_KINDS}: `other` covers DDL and raw statements that are not DML. */
+/**
+ * A kind from {@link QUERY_KINDS}: `other` covers DDL and raw statements that are not DML.
+ *
+ * @example
+ * ```ts
+ * import type { QueryKind } from 'kysely-toolkit'
+ *
+ * const writes: QueryKind[] = ['insert', 'update', 'delete']
+ * ```
+ */
 export type QueryKind = (typeof QUERY_KINDS)[number]
 
 /**
