@@ -11,6 +11,7 @@ const PACKAGE_ALIASES = [
   { find: /^kysely-toolkit$/, replacement: source('./src/index.ts') },
   { find: /^kysely-toolkit\/testing$/, replacement: source('./src/testing/index.ts') },
   { find: /^kysely-toolkit\/migration$/, replacement: source('./src/migration/index.ts') },
+  { find: /^kysely-toolkit\/encryption$/, replacement: source('./src/plugin/encryption/index.ts') },
 ]
 
 /**

@@ -20,6 +20,7 @@ export default defineConfig({
           { text: 'Getting started', link: '/getting-started' },
           { text: 'Connections and the pool', link: '/connections' },
           { text: 'Testing with a real database', link: '/testing' },
+          { text: 'Column encryption', link: '/encryption' },
         ],
       },
     ],

@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { Kysely, type KyselyPlugin, MysqlDialect, sql } from 'kysely'
 import { createPool } from 'mysql2'
-
-/** The server for integration tests: `TEST_DATABASE_URL`, by default a local MariaDB/MySQL as root. */
-export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306'
+import { inject } from 'vitest'
+import { createTestDatabase } from '../../src/testing/index.js'
 
 export interface ThrowAwayDatabase {
   /** The URL of the new database. */
@@ -15,16 +13,12 @@ export interface ThrowAwayDatabase {
 }
 
 /**
- * A fresh database `kt_enc_<random>` (utf8mb4) on the test server, until the shared harness
- * (test/helpers/global-setup.ts) provides one per run.
+ * A fresh utf8mb4 database (`ktenc_...`, from the run's test server) with the given schema. The plugin is tested
+ * on plain Kysely instances (`connect`), as it must work on any Kysely, not only on createDatabase's.
  */
 export async function createThrowAwayDatabase(schema: readonly string[]): Promise<ThrowAwayDatabase> {
-  const name = `kt_enc_${randomBytes(6).toString('hex')}`
-  const admin = new Kysely<unknown>({ dialect: new MysqlDialect({ pool: createPool(TEST_SERVER_URL) }) })
-  await sql`create database ${sql.id(name)} character set utf8mb4`.execute(admin)
-  const base = new URL(TEST_SERVER_URL)
-  base.pathname = `/${name}`
-  const url = base.toString()
+  const test = await createTestDatabase({ serverUrl: inject('serverUrl'), prefix: 'ktenc' })
+  const url = test.url
   const instances: Kysely<unknown>[] = []
   const connect = <DB>(options: { plugins?: readonly KyselyPlugin[] } = {}) => {
     const db = new Kysely<DB>({
@@ -41,8 +35,7 @@ export async function createThrowAwayDatabase(schema: readonly string[]): Promis
     connect,
     async destroy() {
       await Promise.all(instances.map((db) => db.destroy()))
-      await sql`drop database if exists ${sql.id(name)}`.execute(admin)
-      await admin.destroy()
+      await test.destroy()
     },
   }
 }
