@@ -9,6 +9,10 @@ export const CLIENT_IDS = [
   'kysely',
   'toolkit',
   'toolkit-plugins',
+  'toolkit-db',
+  'toolkit-logging',
+  'toolkit-metrics',
+  'toolkit-encryption',
   'drizzle',
   'sequelize',
   'typeorm',
@@ -16,6 +20,19 @@ export const CLIENT_IDS = [
 ] as const
 
 export type ClientId = (typeof CLIENT_IDS)[number]
+
+/** Variants of the toolkit that tell where its cost comes from: run on request (`--clients`). */
+export const DIAGNOSTIC_CLIENT_IDS: readonly ClientId[] = [
+  'toolkit-db',
+  'toolkit-logging',
+  'toolkit-metrics',
+  'toolkit-encryption',
+]
+
+/** The clients of a run without `--clients`. */
+export const DEFAULT_CLIENT_IDS: readonly ClientId[] = CLIENT_IDS.filter(
+  (id) => !DIAGNOSTIC_CLIENT_IDS.includes(id),
+)
 
 /** The sort key of the row a keyset page starts after (`order by created_at, id`). */
 export interface KeysetCursor {
@@ -28,8 +45,16 @@ export interface NewUser {
   readonly email: string
   readonly firstName: string
   readonly lastName: string
+  /**
+   * The SSN as this client writes it: plaintext for a client with the encryption plugin (which encrypts it), the
+   * same value already encrypted for the others (an opaque string to them), so every row holds valid ciphertext
+   * and every client writes the same bytes.
+   */
   readonly ssn: string
 }
+
+/** The SSN of inserted users, before encryption. */
+export const INSERTED_SSN = '123-45-6789'
 
 /** The least a returned row must carry, so the bench can check every client returns the same rows. */
 export interface RowWithId {
@@ -42,6 +67,8 @@ export interface UserWithOrders extends RowWithId {
 
 export interface BenchClient {
   readonly id: ClientId
+  /** Whether this client encrypts `users.ssn` itself (the toolkit's encryption plugin). */
+  readonly encryptsSsn: boolean
   /** One line on how this client is set up and which idioms it uses, for the report. */
   readonly notes: readonly string[]
   /** A user by primary key, all columns. */

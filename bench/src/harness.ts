@@ -6,14 +6,21 @@ export interface RoundResult {
   readonly elapsedMs: number
   /** Successful calls per second. */
   readonly opsPerSecond: number
+  /**
+   * CPU time this process spent per call (user + system, microseconds): the client library's own cost, which
+   * the load of other processes on the machine changes far less than throughput. Only one client runs at a time.
+   */
+  readonly cpuMicrosPerCall: number
   readonly firstError: unknown
 }
 
 export interface RoundOptions {
   /** Calls in flight at once. */
   readonly concurrency: number
-  /** No call starts after this long; the round ends when the calls in flight have finished. */
+  /** No call starts after this long (unless `minCalls` have not started yet); the round ends when the calls in flight have finished. */
   readonly durationMs: number
+  /** Calls started at the least, so slow workloads get enough calls per round. Defaults to 0. */
+  readonly minCalls?: number
 }
 
 /**
@@ -29,10 +36,12 @@ export async function runRound(
   let calls = 0
   let errors = 0
   let firstError: unknown
+  const minCalls = options.minCalls ?? 0
+  const cpuStart = process.cpuUsage()
   const start = performance.now()
   const deadline = start + options.durationMs
   const worker = async (): Promise<void> => {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline || next < minCalls) {
       const i = next++
       try {
         await call(i)
@@ -45,7 +54,15 @@ export async function runRound(
   }
   await Promise.all(Array.from({ length: options.concurrency }, worker))
   const elapsedMs = performance.now() - start
-  return { calls, errors, elapsedMs, opsPerSecond: ((calls - errors) * 1000) / elapsedMs, firstError }
+  const cpu = process.cpuUsage(cpuStart)
+  return {
+    calls,
+    errors,
+    elapsedMs,
+    opsPerSecond: ((calls - errors) * 1000) / elapsedMs,
+    cpuMicrosPerCall: calls === 0 ? Number.NaN : (cpu.user + cpu.system) / calls,
+    firstError,
+  }
 }
 
 /** The median of some numbers (the mean of the middle two for an even count). */
@@ -62,12 +79,12 @@ export function spread(values: readonly number[]): number {
   return (Math.max(...values) - Math.min(...values)) / median(values)
 }
 
-/** Lets the previous client's garbage go before the next round, when node runs with --expose-gc. */
+type GarbageCollector = (options?: { type: 'major' | 'minor'; execution: 'sync' }) => void
+
+/**
+ * Clears the young generation (where per-call garbage lives) before a round, when node runs with --expose-gc,
+ * so a client's round does not pay for the previous client's garbage. A minor collection takes a few ms.
+ */
 export function collectGarbage(): void {
-  const started = performance.now()
-  ;(globalThis as { gc?: () => void }).gc?.()
-  if (process.env.BENCH_DEBUG)
-    process.stderr.write(
-      `  gc ${(performance.now() - started).toFixed(0)} ms, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB\n`,
-    )
+  ;(globalThis as { gc?: GarbageCollector }).gc?.({ type: 'minor', execution: 'sync' })
 }

@@ -9,7 +9,16 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { Kysely } from 'kysely'
 import type { DB } from '../../example/generated/db.ts'
-import { type BenchClient, CLIENT_IDS, type ClientContext, type ClientId, EAGER_USERS } from './client.ts'
+import {
+  type BenchClient,
+  CLIENT_IDS,
+  type ClientContext,
+  type ClientId,
+  DEFAULT_CLIENT_IDS,
+  DIAGNOSTIC_CLIENT_IDS,
+  EAGER_USERS,
+  INSERTED_SSN,
+} from './client.ts'
 import { collectGarbage, runRound } from './harness.ts'
 import { ensurePrismaGenerated, ensureToolkitBuilt } from './prepare.ts'
 import {
@@ -23,11 +32,23 @@ import {
   summarize,
 } from './report.ts'
 import { countMysql2Statements } from './statements.ts'
-import { createWorkloads, DEEP_OFFSET, WORKLOAD_IDS, type Workload, type WorkloadId } from './workloads.ts'
+import {
+  createWorkloads,
+  DEEP_OFFSET,
+  ssnFor,
+  WORKLOAD_IDS,
+  type Workload,
+  type WorkloadId,
+  type WorkloadInputs,
+} from './workloads.ts'
 
 const benchRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const repositoryRoot = resolve(benchRoot, '..')
 
+const CONCURRENCY = 16
+const POOL_SIZE = 10
+/** Calls a timed round starts at the least (two per call slot). */
+const MIN_CALLS = 2 * CONCURRENCY
 const HELP = `Usage: npm run bench [-- options]
 
 Measures kysely-toolkit against raw mysql2, bare Kysely, Drizzle, Sequelize, TypeORM and Prisma on one server,
@@ -35,19 +56,19 @@ interleaving the clients round by round. Writes docs/benchmarks.md after a full 
 
 Options:
   --quick              a short smoke run (3 runs of 100 ms rounds); does not write docs/benchmarks.md
-  --runs N             runs per workload (default 5; at least 3 for the docs)
-  --round-ms N         length of one client's round in a run (default 1000)
+  --runs N             runs per workload (default 10; at least 3 for the docs)
+  --round-ms N         length of one client's round in a run (default 400; a round also starts at least
+                       ${MIN_CALLS} calls, which makes slow workloads' rounds longer)
   --warmup-ms N        warm-up round per client and workload (default 500)
   --clients a,b        only these clients (mysql2 is always included): ${CLIENT_IDS.join(', ')}
+                       (default: all but ${DIAGNOSTIC_CLIENT_IDS.join(', ')}: the toolkit without
+                       repositories, and with one plugin at a time, for diagnosis)
   --workloads a,b      only these workloads: ${WORKLOAD_IDS.join(', ')}
   --log-level LEVEL    pino level of the query logger in the plugins client (default debug: every query written)
   --write / --no-write write docs/benchmarks.md or not (default: write after a full run only)
   --help
 
 Environment: BENCH_DATABASE_URL=mysql://user:password@host:port (default mysql://root@127.0.0.1:3306).`
-
-const CONCURRENCY = 16
-const POOL_SIZE = 10
 
 function parseOptions() {
   const { values } = parseArgs({
@@ -85,12 +106,13 @@ function parseOptions() {
     return all.filter((item) => chosen.includes(item))
   }
   const quick = values.quick
-  const clients = pick('clients', values.clients, CLIENT_IDS)
+  const clients =
+    values.clients === undefined ? [...DEFAULT_CLIENT_IDS] : pick('clients', values.clients, CLIENT_IDS)
   if (!clients.includes('mysql2')) clients.unshift('mysql2')
   return {
     quick,
-    runs: positive('runs', values.runs, quick ? 3 : 5),
-    roundMs: positive('round-ms', values['round-ms'], quick ? 100 : 1_000),
+    runs: positive('runs', values.runs, quick ? 3 : 10),
+    roundMs: positive('round-ms', values['round-ms'], quick ? 100 : 400),
     warmupMs: positive('warmup-ms', values['warmup-ms'], quick ? 30 : 500),
     clients,
     workloads: pick('workloads', values.workloads, WORKLOAD_IDS),
@@ -118,9 +140,19 @@ async function createClient(id: ClientId, context: ClientContext): Promise<Bench
     case 'kysely':
       return (await import('./clients/kysely-client.ts')).createKyselyClient(context)
     case 'toolkit':
-      return (await import('./clients/toolkit-client.ts')).createToolkitClient(context, false)
     case 'toolkit-plugins':
-      return (await import('./clients/toolkit-client.ts')).createToolkitClient(context, true)
+    case 'toolkit-db':
+    case 'toolkit-logging':
+    case 'toolkit-metrics':
+    case 'toolkit-encryption': {
+      const all = id === 'toolkit-plugins'
+      return (await import('./clients/toolkit-client.ts')).createToolkitClient(id, context, {
+        repositories: id !== 'toolkit-db',
+        logging: all || id === 'toolkit-logging',
+        metrics: all || id === 'toolkit-metrics',
+        encryption: all || id === 'toolkit-encryption',
+      })
+    }
     case 'drizzle':
       return (await import('./clients/drizzle-client.ts')).createDrizzleClient(context)
     case 'sequelize':
@@ -200,10 +232,18 @@ async function main(): Promise<void> {
       .limit(1)
       .executeTakeFirstOrThrow()
     const runTag = Date.now().toString(36)
-    const workloads = createWorkloads({
+    // INSERTED_SSN encrypted by the plugin, for the clients that do not encrypt (see NewUser.ssn).
+    const encryptedSsn = await encryptedValue(
+      test.db as unknown as Kysely<DB>,
+      plainDb,
+      `ssn.${runTag}@bench.example`,
+    )
+    const inputs: WorkloadInputs = {
       deepCursor: { createdAt: cursorRow.created_at, id: cursorRow.id },
       runTag,
-    })
+      encryptedSsn,
+    }
+    const workloads = createWorkloads(inputs)
     const selectedWorkloads = workloads.filter((workload) => options.workloads.includes(workload.id))
 
     let phase = performance.now()
@@ -234,7 +274,7 @@ async function main(): Promise<void> {
         const cell: Cell = { client: id, workload: workload.id, status: 'ok', rounds: [] }
         transferAccount += 2
         try {
-          await checkClient(workload, client, reference, plainDb, transferAccount, runTag)
+          await checkClient(workload, client, reference, plainDb, transferAccount, inputs)
           const counted = id === 'prisma' ? prismaCounter : undefined
           if (counted) {
             const { statements, prepares } = await counted.count(workload)
@@ -265,7 +305,7 @@ async function main(): Promise<void> {
       )
       const workloadStarted = performance.now()
       for (const id of active) {
-        if (!options.quick) collectGarbage()
+        collectGarbage()
         await runRound((i) => workload.call(clients.get(id)!, i), {
           concurrency: CONCURRENCY,
           durationMs: options.warmupMs,
@@ -274,10 +314,11 @@ async function main(): Promise<void> {
       for (let run = 0; run < options.runs; run++) {
         const rotated = [...active.slice(run % active.length), ...active.slice(0, run % active.length)]
         for (const id of rotated) {
-          if (!options.quick) collectGarbage()
+          collectGarbage()
           const result = await runRound((i) => workload.call(clients.get(id)!, i), {
             concurrency: CONCURRENCY,
             durationMs: options.roundMs,
+            minCalls: options.quick ? 0 : MIN_CALLS,
           })
           cells.find((cell) => cell.client === id && cell.workload === workload.id)!.rounds.push(result)
           if (process.env.BENCH_DEBUG)
@@ -356,6 +397,22 @@ async function main(): Promise<void> {
   }
 }
 
+/** `INSERTED_SSN` as the encryption plugin of `encrypting` stores it, by writing one user and reading it raw. */
+async function encryptedValue(encrypting: Kysely<DB>, plain: Kysely<DB>, email: string): Promise<string> {
+  await encrypting
+    .insertInto('users')
+    .values({ email, first_name: 'Encrypted', last_name: 'Value', ssn: INSERTED_SSN })
+    .execute()
+  const row = await plain
+    .selectFrom('users')
+    .select('ssn')
+    .where('email', '=', email)
+    .executeTakeFirstOrThrow()
+  if (row.ssn === null || row.ssn === INSERTED_SSN)
+    throw new Error('the seed database does not encrypt users.ssn')
+  return row.ssn
+}
+
 /** Checks one client's answer on one workload against raw mysql2's; throws a CheckError when they differ. */
 async function checkClient(
   workload: Workload,
@@ -363,7 +420,7 @@ async function checkClient(
   reference: BenchClient,
   db: Kysely<DB>,
   account: number,
-  runTag: string,
+  inputs: WorkloadInputs,
 ): Promise<void> {
   switch (workload.id as WorkloadId) {
     case 'find-by-id': {
@@ -404,10 +461,14 @@ async function checkClient(
       return
     }
     case 'insert': {
-      const email = `check.${client.id}.${runTag}@bench.example`
-      await client.insertUser({ email, firstName: 'Check', lastName: 'Insert', ssn: '123-45-6789' })
-      const row = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
+      const email = `check.${client.id}.${inputs.runTag}@bench.example`
+      await client.insertUser({ email, firstName: 'Check', lastName: 'Insert', ssn: ssnFor(client, inputs) })
+      const row = await db.selectFrom('users').select('ssn').where('email', '=', email).executeTakeFirst()
       expect(row !== undefined, `insertUser did not insert ${email}`)
+      expect(
+        row?.ssn?.startsWith(inputs.encryptedSsn.slice(0, 4)) === true && row.ssn !== INSERTED_SSN,
+        'the stored ssn is not ciphertext',
+      )
       return
     }
     case 'transfer': {

@@ -7,6 +7,10 @@ export const CLIENT_LABELS: Readonly<Record<ClientId, string>> = {
   kysely: 'bare Kysely',
   toolkit: 'kysely-toolkit',
   'toolkit-plugins': 'kysely-toolkit + log/metrics/encryption',
+  'toolkit-db': 'kysely-toolkit createDatabase + Kysely (no repositories)',
+  'toolkit-logging': 'kysely-toolkit + query logger',
+  'toolkit-metrics': 'kysely-toolkit + query metrics',
+  'toolkit-encryption': 'kysely-toolkit + encryption',
   drizzle: 'Drizzle ORM',
   sequelize: 'Sequelize 6',
   typeorm: 'TypeORM',
@@ -18,6 +22,10 @@ export const SHORT_LABELS: Readonly<Record<ClientId, string>> = {
   kysely: 'Kysely',
   toolkit: 'toolkit',
   'toolkit-plugins': 'toolkit+plugins',
+  'toolkit-db': 'toolkit db only',
+  'toolkit-logging': 'toolkit+logger',
+  'toolkit-metrics': 'toolkit+metrics',
+  'toolkit-encryption': 'toolkit+encryption',
   drizzle: 'Drizzle',
   sequelize: 'Sequelize',
   typeorm: 'TypeORM',
@@ -48,10 +56,16 @@ export interface Summary {
   readonly reason: string | undefined
   readonly medianOps: number
   readonly spread: number
+  /** Median over runs of this process's CPU time per call, in microseconds. */
+  readonly cpuMicros: number
   /** Median over runs of this client's ops/s over raw mysql2's in the same run. */
   readonly vsMysql2: number
   /** The same, over bare Kysely's. */
   readonly vsKysely: number
+  /** Median over runs of raw mysql2's CPU per call over this client's: 1 is as light as mysql2, 0.5 twice the CPU. */
+  readonly cpuVsMysql2: number
+  /** The same against bare Kysely's CPU per call. */
+  readonly cpuVsKysely: number
   readonly errors: number
   readonly calls: number
   readonly firstError: unknown
@@ -59,15 +73,22 @@ export interface Summary {
   readonly preparesPerCall: number | undefined
 }
 
-function pairedRatio(cell: Cell, base: Cell | undefined): number {
+function pairedRatio(
+  cell: Cell,
+  base: Cell | undefined,
+  ratio: (own: RoundResult, base: RoundResult) => number = (own, other) =>
+    own.opsPerSecond / other.opsPerSecond,
+): number {
   if (base === undefined || base.status !== 'ok' || cell.status !== 'ok') return Number.NaN
   const ratios: number[] = []
   for (let run = 0; run < Math.min(cell.rounds.length, base.rounds.length); run++) {
-    const baseOps = base.rounds[run]!.opsPerSecond
-    if (baseOps > 0) ratios.push(cell.rounds[run]!.opsPerSecond / baseOps)
+    const value = ratio(cell.rounds[run]!, base.rounds[run]!)
+    if (Number.isFinite(value)) ratios.push(value)
   }
   return median(ratios)
 }
+
+const cpuRatio = (own: RoundResult, base: RoundResult): number => base.cpuMicrosPerCall / own.cpuMicrosPerCall
 
 export function summarize(cells: readonly Cell[]): Summary[] {
   const find = (client: ClientId, workload: WorkloadId) =>
@@ -81,8 +102,11 @@ export function summarize(cells: readonly Cell[]): Summary[] {
       reason: cell.reason,
       medianOps: cell.status === 'ok' ? median(ops) : Number.NaN,
       spread: spread(ops),
+      cpuMicros: median(cell.rounds.map((round) => round.cpuMicrosPerCall)),
       vsMysql2: pairedRatio(cell, find('mysql2', cell.workload)),
       vsKysely: pairedRatio(cell, find('kysely', cell.workload)),
+      cpuVsMysql2: pairedRatio(cell, find('mysql2', cell.workload), cpuRatio),
+      cpuVsKysely: pairedRatio(cell, find('kysely', cell.workload), cpuRatio),
       errors: cell.rounds.reduce((sum, round) => sum + round.errors, 0),
       calls: cell.rounds.reduce((sum, round) => sum + round.calls, 0),
       firstError: cell.rounds.find((round) => round.firstError !== undefined)?.firstError,
@@ -93,6 +117,11 @@ export function summarize(cells: readonly Cell[]): Summary[] {
 }
 
 export function formatOps(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a'
+  return value >= 100 ? Math.round(value).toLocaleString('en') : value.toFixed(1)
+}
+
+export function formatMicros(value: number): string {
   if (!Number.isFinite(value)) return 'n/a'
   return value >= 100 ? Math.round(value).toLocaleString('en') : value.toFixed(1)
 }
@@ -158,11 +187,11 @@ export function checkGoals(
     for (const workload of workloads) {
       const own = get(toolkitClient, workload.id)
       if (!own?.available || !Number.isFinite(own.vsKysely)) continue
-      ratios.push(`${workload.id} ${formatRatio(own.vsKysely)}`)
+      ratios.push(`${workload.id} ${formatRatio(own.vsKysely)} (CPU ${formatRatio(own.cpuVsKysely)})`)
       if (own.vsKysely < floor) misses.push(workload.id)
     }
     checks.push({
-      goal: `${CLIENT_LABELS[toolkitClient]} within ${Math.round((1 - floor) * 100)}% of bare Kysely (ratio ≥ ${floor})`,
+      goal: `${CLIENT_LABELS[toolkitClient]} within ${Math.round((1 - floor) * 100)}% of bare Kysely (throughput ratio ≥ ${floor}; CPU ratio in brackets)`,
       met: ratios.length === 0 ? undefined : misses.length === 0,
       detail: `${ratios.join(', ')}${misses.length === 0 ? '' : `; missed on ${misses.join(', ')}`}`,
     })
@@ -193,7 +222,7 @@ export function formatConsole(
     const rows = clients.map((client) => {
       const summary = summaries.find((s) => s.client === client && s.workload === workload.id)
       if (summary === undefined || !summary.available) {
-        return [SHORT_LABELS[client], 'n/a', '', '', '', '', summary?.reason ?? 'not run']
+        return [SHORT_LABELS[client], 'n/a', '', '', '', '', '', summary?.reason ?? 'not run']
       }
       return [
         SHORT_LABELS[client],
@@ -201,12 +230,16 @@ export function formatConsole(
         `±${formatPercent(summary.spread / 2)}`,
         formatRatio(summary.vsMysql2),
         formatRatio(summary.vsKysely),
+        formatMicros(summary.cpuMicros),
         formatStatements(summary),
         summary.errors > 0 ? `${summary.errors} errors: ${describeError(summary.firstError)}` : '',
       ]
     })
     lines.push(
-      ...formatColumns([['client', 'ops/s', 'spread', '×mysql2', '×Kysely', 'stmts/call', ''], ...rows]),
+      ...formatColumns([
+        ['client', 'ops/s', 'spread', '×mysql2', '×Kysely', 'CPU µs/call', 'stmts/call', ''],
+        ...rows,
+      ]),
     )
   }
   lines.push('', 'Goals:')
@@ -312,6 +345,36 @@ export function formatMarkdown(input: {
       `| ${workload.title} | ${base?.available ? formatOps(base.medianOps) : 'n/a'} | ${cells.join(' | ')} |`,
     )
   }
+  out.push(
+    '',
+    '## Client CPU per call, relative to raw mysql2',
+    '',
+    'raw mysql2’s CPU time per call divided by each client’s (median of per-run ratios): 1.00 is as light as raw',
+    'mysql2, 0.50 is twice its CPU. CPU time is counted in the bench process only, so it measures each library’s own',
+    'cost and is much less disturbed by other load on the machine than throughput.',
+    '',
+  )
+  const cpuHeader = [
+    'workload',
+    'mysql2 µs/call',
+    ...clients.filter((c) => c !== 'mysql2').map((c) => SHORT_LABELS[c]),
+  ]
+  out.push(
+    `| ${cpuHeader.join(' | ')} |`,
+    `| ${cpuHeader.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+  )
+  for (const workload of workloads) {
+    const base = get('mysql2', workload.id)
+    const cells = clients
+      .filter((c) => c !== 'mysql2')
+      .map((client) => {
+        const summary = get(client, workload.id)
+        return summary?.available ? formatRatio(summary.cpuVsMysql2) : 'n/a'
+      })
+    out.push(
+      `| ${workload.title} | ${base?.available ? formatMicros(base.cpuMicros) : 'n/a'} | ${cells.join(' | ')} |`,
+    )
+  }
   out.push('', '## Goals', '')
   out.push(
     'Set before any code was written (Node 24, MariaDB 10.11, 16 in flight, ratios to raw mysql2 `execute`): peers measured',
@@ -327,8 +390,10 @@ export function formatMarkdown(input: {
   out.push('', '## Each workload', '')
   out.push(
     'ops/s: median over runs of successful calls per second, 16 calls in flight. spread: ±half the range of the runs',
-    'around the median. ×mysql2 / ×Kysely: median of the per-run ratios. statements/call: statements the driver sent',
-    'per call, counted on its tracing channel (mysql2) or query logger (mariadb, under Prisma), BEGIN/COMMIT included.',
+    'around the median. ×mysql2 / ×Kysely: median of the per-run ratios. CPU µs/call: the bench process’s CPU time',
+    '(user + system, all threads) per call, median over runs: the client library’s own cost, which other load on the',
+    'machine disturbs much less than throughput. statements/call: statements the driver sent per call, counted on its',
+    'tracing channel (mysql2) or query logger (mariadb, under Prisma), BEGIN/COMMIT included.',
     '',
   )
   for (const workload of workloads) {
@@ -340,7 +405,7 @@ export function formatMarkdown(input: {
     for (const client of clients) {
       const summary = get(client, workload.id)
       if (summary === undefined || !summary.available) {
-        out.push(`| ${CLIENT_LABELS[client]} | n/a | | | | | ${escapeCell(summary?.reason ?? 'not run')} |`)
+        out.push(`| ${CLIENT_LABELS[client]} | n/a | | | | | | ${escapeCell(summary?.reason ?? 'not run')} |`)
         continue
       }
       const note =
@@ -348,7 +413,7 @@ export function formatMarkdown(input: {
           ? `${summary.errors} of ${summary.calls} calls failed: ${describeError(summary.firstError)}`
           : ''
       out.push(
-        `| ${CLIENT_LABELS[client]} | ${formatOps(summary.medianOps)} | ±${formatPercent(summary.spread / 2)} | ${formatRatio(summary.vsMysql2)} | ${formatRatio(summary.vsKysely)} | ${formatStatements(summary)} | ${escapeCell(note)} |`,
+        `| ${CLIENT_LABELS[client]} | ${formatOps(summary.medianOps)} | ±${formatPercent(summary.spread / 2)} | ${formatRatio(summary.vsMysql2)} | ${formatRatio(summary.vsKysely)} | ${formatMicros(summary.cpuMicros)} | ${formatStatements(summary)} | ${escapeCell(note)} |`,
       )
     }
     out.push('')

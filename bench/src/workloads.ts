@@ -1,5 +1,5 @@
 import type { BenchClient, KeysetCursor } from './client.ts'
-import { EAGER_USERS, PAGE_SIZE } from './client.ts'
+import { EAGER_USERS, INSERTED_SSN, PAGE_SIZE } from './client.ts'
 import { SEED } from './seed.ts'
 
 export const WORKLOAD_IDS = [
@@ -34,6 +34,13 @@ export interface WorkloadInputs {
   readonly deepCursor: KeysetCursor
   /** Makes inserted e-mail addresses unique across clients, rounds and runs. */
   readonly runTag: string
+  /** {@link INSERTED_SSN} encrypted for `users.ssn`, written by the clients without the encryption plugin. */
+  readonly encryptedSsn: string
+}
+
+/** The SSN value `client` writes (see {@link NewUser.ssn}). */
+export function ssnFor(client: BenchClient, inputs: WorkloadInputs): string {
+  return client.encryptsSsn ? INSERTED_SSN : inputs.encryptedSsn
 }
 
 export function createWorkloads(inputs: WorkloadInputs): readonly Workload[] {
@@ -74,7 +81,7 @@ export function createWorkloads(inputs: WorkloadInputs): readonly Workload[] {
           email: `${client.id}.${inputs.runTag}.${sequence}@bench.example`,
           firstName: 'Bench',
           lastName: `Insert ${sequence}`,
-          ssn: '123-45-6789',
+          ssn: ssnFor(client, inputs),
         })
       },
     },

@@ -23,6 +23,7 @@ export function createDrizzleClient(context: ClientContext): BenchClient {
   const db = drizzle({ client: pool, schema, mode: 'planetscale' })
   return {
     id: 'drizzle',
+    encryptsSsn: false,
     notes: [
       "drizzle-orm/mysql2, `mode: 'planetscale'` (the default mode's LATERAL joins do not run on MariaDB)",
       'eager loading: relational query API `db.query.users.findMany({ with: { orders: true } })` (one query, a correlated JSON subquery per user; ordering the nested orders correlates a derived table, which MariaDB rejects)',

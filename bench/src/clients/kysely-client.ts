@@ -10,6 +10,7 @@ export function createKyselyClient(context: ClientContext): BenchClient {
   const db = new Kysely<DB>({ dialect: new MysqlDialect({ pool: createPool(mysql2PoolOptions(context)) }) })
   return {
     id: 'kysely',
+    encryptsSsn: false,
     notes: [
       'MysqlDialect on a mysql2 pool (text protocol: mysql2 `query` with client-side parameter formatting)',
       'eager loading: two queries (users, then orders `where user_id in (...)`), grouped in JavaScript',

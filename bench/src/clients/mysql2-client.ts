@@ -25,6 +25,7 @@ export function createMysql2Client(context: ClientContext): BenchClient {
   const pool = createPool(mysql2PoolOptions(context))
   return {
     id: 'mysql2',
+    encryptsSsn: false,
     notes: ['hand-written SQL, `pool.execute` (server-side prepared statements, cached per connection)'],
     async findUser(id) {
       const [rows] = await pool.execute<UserRow[]>(`select ${USER_COLUMNS} from users where id = ?`, [id])

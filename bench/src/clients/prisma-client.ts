@@ -25,6 +25,7 @@ export function createPrismaClient(context: ClientContext, onStatement?: Stateme
   const orderBy = [{ created_at: 'asc' }, { id: 'asc' }] as const
   return {
     id: 'prisma',
+    encryptsSsn: false,
     notes: [
       'Prisma 7.10 (`prisma-client` generator, query compiler, `@prisma/adapter-mariadb` on the mariadb driver)',
       'keyset: Prisma cursor pagination `findMany({ cursor: { id }, skip: 1, orderBy })`',

@@ -100,6 +100,7 @@ export function createSequelizeClient(context: ClientContext): BenchClient {
   ]
   return {
     id: 'sequelize',
+    encryptsSsn: false,
     notes: [
       "Sequelize 6, dialect 'mysql' (mysql2), model instances (not `raw: true`)",
       "eager loading: `findAll({ include: 'orders' })` (one LEFT JOIN query)",

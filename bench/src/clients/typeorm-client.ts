@@ -110,6 +110,7 @@ export async function createTypeormClient(context: ClientContext): Promise<Bench
   const order = { createdAt: 'ASC', id: 'ASC' } as const
   return {
     id: 'typeorm',
+    encryptsSsn: false,
     notes: [
       'TypeORM with EntitySchema, mysql2 driver, `Repository` API',
       'insert: `repository.save(repository.create(...))` (wraps the INSERT in a transaction)',
