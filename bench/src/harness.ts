@@ -73,10 +73,20 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
-/** (max - min) / median: how far apart the runs were, as a share of the median. */
+/** The `q` quantile (0..1) of some numbers, interpolated between neighbours. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const position = (sorted.length - 1) * q
+  const below = Math.floor(position)
+  const above = Math.ceil(position)
+  return sorted[below]! + (sorted[above]! - sorted[below]!) * (position - below)
+}
+
+/** Half the interquartile range over the median: how far a typical run strays from the median. */
 export function spread(values: readonly number[]): number {
   if (values.length < 2) return 0
-  return (Math.max(...values) - Math.min(...values)) / median(values)
+  return (quantile(values, 0.75) - quantile(values, 0.25)) / 2 / median(values)
 }
 
 type GarbageCollector = (options?: { type: 'major' | 'minor'; execution: 'sync' }) => void

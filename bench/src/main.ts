@@ -2,7 +2,7 @@
  * `npm run bench`: kysely-toolkit against raw mysql2, bare Kysely and peer ORMs, side by side in one run.
  * See `--help`, and docs/benchmarks.md for the method.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem, type } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -65,7 +65,10 @@ Options:
                        repositories, and with one plugin at a time, for diagnosis)
   --workloads a,b      only these workloads: ${WORKLOAD_IDS.join(', ')}
   --log-level LEVEL    pino level of the query logger in the plugins client (default debug: every query written)
-  --write / --no-write write docs/benchmarks.md or not (default: write after a full run only)
+  --write / --no-write write docs/benchmarks.md and bench/results/benchmarks.json or not (default: write
+                       after a full run only)
+  --render FILE        no run: print (and with --write, write the docs page of) saved results, e.g.
+                       bench/results/last-run.json (every run saves there) or bench/results/benchmarks.json
   --help
 
 Environment: BENCH_DATABASE_URL=mysql://user:password@host:port (default mysql://root@127.0.0.1:3306).`
@@ -80,6 +83,7 @@ function parseOptions() {
       clients: { type: 'string' },
       workloads: { type: 'string' },
       'log-level': { type: 'string', default: 'debug' },
+      render: { type: 'string' },
       write: { type: 'boolean' },
       'no-write': { type: 'boolean' },
       help: { type: 'boolean', default: false },
@@ -118,6 +122,8 @@ function parseOptions() {
     workloads: pick('workloads', values.workloads, WORKLOAD_IDS),
     logLevel: values['log-level'],
     write: values['no-write'] ? false : (values.write ?? !quick),
+    writeRequested: values.write === true,
+    render: values.render,
   }
 }
 
@@ -174,6 +180,10 @@ function expect(condition: boolean, message: string): void {
 
 async function main(): Promise<void> {
   const options = parseOptions()
+  if (options.render !== undefined) {
+    report(JSON.parse(readFileSync(options.render, 'utf8')) as BenchResult, options.writeRequested)
+    return
+  }
   const started = performance.now()
   const loadBefore = loadavg()
   ensureToolkitBuilt(log)
@@ -331,11 +341,6 @@ async function main(): Promise<void> {
       log(`${workload.id}: done in ${((performance.now() - workloadStarted) / 1000).toFixed(1)} s`)
     }
 
-    const summaries = summarize(cells)
-    const goals = checkGoals(cells, summaries, selectedWorkloads)
-    const shownClients = options.clients.filter((id) => clients.has(id))
-    console.log(formatConsole(summaries, selectedWorkloads, shownClients, goals))
-
     const versions: Record<string, string> = {
       'kysely-toolkit': versionOf(join(repositoryRoot, 'package.json')),
     }
@@ -372,25 +377,25 @@ async function main(): Promise<void> {
       durationS: (performance.now() - started) / 1000,
       quick: options.quick,
     }
-    if (options.write) {
-      const notes = new Map<ClientId, readonly string[]>()
-      for (const [id, client] of clients)
-        notes.set(id, [...client.notes, ...((await client.probe?.()) ?? [])])
-      const analysisFile = join(benchRoot, 'analysis.md')
-      const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, 'utf8').trim().split('\n') : []
-      const markdown = formatMarkdown({
-        summaries,
-        workloads: selectedWorkloads,
-        clients: shownClients,
-        goals,
-        notes,
-        unavailableClients,
-        environment,
-        goalNotes: analysis,
-      })
-      writeFileSync(join(repositoryRoot, 'docs', 'benchmarks.md'), markdown)
-      log('wrote docs/benchmarks.md')
+    const notes: Partial<Record<ClientId, readonly string[]>> = {}
+    for (const [id, client] of clients) notes[id] = [...client.notes, ...((await client.probe?.()) ?? [])]
+    const result: BenchResult = {
+      cells: cells.map((cell) => ({
+        ...cell,
+        rounds: cell.rounds.map((round) => ({
+          ...round,
+          firstError: describeError(round.firstError) || undefined,
+        })),
+      })),
+      workloads: selectedWorkloads.map(({ id, title }) => ({ id, title })),
+      clients: options.clients.filter((id) => clients.has(id)),
+      notes,
+      unavailableClients: Object.fromEntries(unavailableClients),
+      environment,
     }
+    mkdirSync(resultsFolder, { recursive: true })
+    writeFileSync(join(resultsFolder, 'last-run.json'), `${JSON.stringify(result, null, 1)}\n`)
+    report(result, options.write)
     log(`total ${Math.round(environment.durationS)} s`)
   } finally {
     for (const client of clients.values()) await client.close().catch(() => {})
@@ -398,8 +403,44 @@ async function main(): Promise<void> {
   }
 }
 
+/** Everything a run measured, as saved in bench/results/ and re-rendered by `--render`. */
+interface BenchResult {
+  readonly cells: Cell[]
+  readonly workloads: readonly { id: WorkloadId; title: string }[]
+  readonly clients: readonly ClientId[]
+  readonly notes: Partial<Record<ClientId, readonly string[]>>
+  readonly unavailableClients: Partial<Record<ClientId, string>>
+  readonly environment: Environment
+}
+
+const resultsFolder = join(benchRoot, 'results')
+
+/** Prints the tables and, when asked, writes docs/benchmarks.md and the raw results beside it. */
+function report(result: BenchResult, write: boolean): void {
+  const summaries = summarize(result.cells)
+  const goals = checkGoals(result.cells, summaries, result.workloads)
+  console.log(formatConsole(summaries, result.workloads, result.clients, goals))
+  if (!write) return
+  const analysisFile = join(benchRoot, 'analysis.md')
+  const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, 'utf8').trim().split('\n') : []
+  const markdown = formatMarkdown({
+    summaries,
+    workloads: result.workloads,
+    clients: result.clients,
+    goals,
+    notes: new Map(Object.entries(result.notes) as [ClientId, readonly string[]][]),
+    unavailableClients: new Map(Object.entries(result.unavailableClients) as [ClientId, string][]),
+    environment: result.environment,
+    goalNotes: analysis,
+  })
+  writeFileSync(join(repositoryRoot, 'docs', 'benchmarks.md'), markdown)
+  mkdirSync(resultsFolder, { recursive: true })
+  writeFileSync(join(resultsFolder, 'benchmarks.json'), `${JSON.stringify(result, null, 1)}\n`)
+  log('wrote docs/benchmarks.md and bench/results/benchmarks.json')
+}
+
 /** Calls per client and workload whose statements are counted, made with all call slots in flight. */
-const COUNTED_CALLS = 4 * CONCURRENCY
+const COUNTED_CALLS = 2 * CONCURRENCY
 
 /** {@link COUNTED_CALLS} calls, {@link CONCURRENCY} in flight (as in the timed rounds: Prisma batches under load). */
 async function runCalls(workload: Workload, client: BenchClient): Promise<void> {

@@ -244,7 +244,7 @@ export function formatConsole(
       return [
         SHORT_LABELS[client],
         formatOps(summary.medianOps),
-        `±${formatPercent(summary.spread / 2)}`,
+        `±${formatPercent(summary.spread)}`,
         formatRatio(summary.vsMysql2),
         formatRatio(summary.vsKysely),
         formatMicros(summary.cpuMicros),
@@ -406,8 +406,8 @@ export function formatMarkdown(input: {
   if (input.goalNotes.length > 0) out.push('', ...input.goalNotes)
   out.push('', '## Each workload', '')
   out.push(
-    'ops/s: median over runs of successful calls per second, 16 calls in flight. spread: ±half the range of the runs',
-    'around the median. ×mysql2 / ×Kysely: median of the per-run ratios. CPU µs/call: the bench process’s CPU time',
+    'ops/s: median over runs of successful calls per second, 16 calls in flight. spread: half the interquartile range',
+    'of the runs, relative to the median. ×mysql2 / ×Kysely: median of the per-run ratios. CPU µs/call: the bench process’s CPU time',
     '(user + system, all threads) per call, median over runs: the client library’s own cost, which other load on the',
     'machine disturbs much less than throughput. statements/call: statements the driver sent per call over 64 calls',
     'with 16 in flight, counted on its tracing channel (mysql2) or query logger (mariadb, under Prisma), BEGIN/COMMIT',
@@ -417,8 +417,8 @@ export function formatMarkdown(input: {
   for (const workload of workloads) {
     out.push(`### ${workload.title}`, '')
     out.push(
-      '| client | ops/s | spread | ×mysql2 | ×Kysely | statements/call | notes |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+      '| client | ops/s | spread | ×mysql2 | ×Kysely | CPU µs/call | statements/call | notes |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     )
     for (const client of clients) {
       const summary = get(client, workload.id)
@@ -431,7 +431,7 @@ export function formatMarkdown(input: {
           ? `${summary.errors} of ${summary.calls} calls failed: ${describeError(summary.firstError)}`
           : ''
       out.push(
-        `| ${CLIENT_LABELS[client]} | ${formatOps(summary.medianOps)} | ±${formatPercent(summary.spread / 2)} | ${formatRatio(summary.vsMysql2)} | ${formatRatio(summary.vsKysely)} | ${formatMicros(summary.cpuMicros)} | ${formatStatements(summary)} | ${escapeCell(note)} |`,
+        `| ${CLIENT_LABELS[client]} | ${formatOps(summary.medianOps)} | ±${formatPercent(summary.spread)} | ${formatRatio(summary.vsMysql2)} | ${formatRatio(summary.vsKysely)} | ${formatMicros(summary.cpuMicros)} | ${formatStatements(summary)} | ${escapeCell(note)} |`,
       )
     }
     out.push('')
