@@ -28,6 +28,7 @@ export function createPrismaClient(context: ClientContext, onStatement?: Stateme
     encryptsSsn: false,
     notes: [
       'Prisma 7.10 (`prisma-client` generator, query compiler, `@prisma/adapter-mariadb` on the mariadb driver)',
+      'installed and generated from the npm registry alone: `prisma generate` needs no engine binary, but the CLI would download the schema engine first, which `PRISMA_SCHEMA_ENGINE_BINARY` pointing at a placeholder skips',
       'keyset: Prisma cursor pagination `findMany({ cursor: { id }, skip: 1, orderBy })`',
       'eager loading: `findMany({ include: { orders: true } })`; transfer: interactive `$transaction(async (tx) => ...)`',
     ],
