@@ -12,6 +12,9 @@ const PACKAGE_ALIASES = [
   { find: /^kysely-toolkit\/testing$/, replacement: source('./src/testing/index.ts') },
   { find: /^kysely-toolkit\/migration$/, replacement: source('./src/migration/index.ts') },
   { find: /^kysely-toolkit\/encryption$/, replacement: source('./src/plugin/encryption/index.ts') },
+  { find: /^kysely-toolkit\/codegen$/, replacement: source('./codegen/index.ts') },
+  { find: /^kysely-toolkit\/prometheus$/, replacement: source('./src/prometheus/index.ts') },
+  { find: /^kysely-toolkit\/backup$/, replacement: source('./src/backup/index.ts') },
 ]
 
 /**

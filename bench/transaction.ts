@@ -3,11 +3,14 @@
  * transaction, 16 in flight. Rounds of each variant are interleaved so drift (buffer pool, ledger growth, other
  * load on the machine) hits all of them alike; the median round of each is compared.
  *
+ * Then the same transactions on an in-memory driver that answers at once: what is left is the JavaScript each
+ * variant costs per transaction (CPU µs), free of the server and the network, and steady even on a busy machine.
+ *
  *   npx jiti bench/transaction.ts [--rounds 9] [--seconds 3]
  *
  * Needs a server at TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306); works in a throw-away database.
  */
-import type { Kysely, Transaction } from 'kysely'
+import { Kysely, MysqlDialect, type MysqlPool, type MysqlPoolConnection, type Transaction } from 'kysely'
 import type { DB } from '../example/generated/db.js'
 import { seedShop } from '../example/seed.js'
 import { transaction } from '../src/index.js'
@@ -136,3 +139,52 @@ for (const [name, values] of results) {
 console.log(
   `(bare median ${bareOps.toFixed(0)} ops/s; load average ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`,
 )
+
+/** A pool whose one connection answers every statement with an OK packet on the next turn of the event loop. */
+function createInstantPool(): MysqlPool {
+  const ok = { affectedRows: 1, changedRows: 1, insertId: 1 }
+  const connection: MysqlPoolConnection = {
+    config: {},
+    threadId: 1,
+    connect: (callback) => callback?.(null),
+    destroy: () => {},
+    release: () => {},
+    query: (_sql, _parameters, callback) => {
+      setImmediate(() => callback?.(null, ok))
+      return {
+        stream: () => {
+          throw new Error('not streamed')
+        },
+      }
+    },
+  }
+  return {
+    getConnection: (callback) => setImmediate(() => callback(null, connection)),
+    end: (callback) => callback(null),
+  }
+}
+
+const instant = new Kysely<DB>({ dialect: new MysqlDialect({ pool: createInstantPool() }) })
+const cpuResults = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]))
+const TRANSACTIONS = 32_000
+for (let index = 0; index < ROUNDS; index++) {
+  for (const [name, variant] of Object.entries(variants)) {
+    const cpu = process.cpuUsage()
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        for (let count = 0; count < TRANSACTIONS / IN_FLIGHT; count++) await variant(instant, 1, 2)
+      }),
+    )
+    const used = process.cpuUsage(cpu)
+    if (index > 0) cpuResults.get(name)!.push((used.user + used.system) / TRANSACTIONS) // round 1 warms up
+  }
+}
+const instantBare = median(cpuResults.get('bare db.transaction().execute()')!)
+console.log(`\nin-memory driver (no server, no network), ${TRANSACTIONS} transactions a round:`)
+for (const [name, values] of cpuResults) {
+  const cpu = median(values)
+  console.log(
+    `${name.padEnd(30)} ${cpu.toFixed(1).padStart(5)} µs CPU/transaction (+${(cpu - instantBare).toFixed(1)} µs vs bare)`,
+  )
+}
+await instant.destroy()

@@ -1,3 +1,4 @@
+// #region schema
 import { belongsTo, defineRepositorySchema, hasMany, hasOne } from '../src/index.js'
 import { metadata } from './generated/metadata.js'
 import { schemas } from './generated/zod.js'
@@ -29,3 +30,4 @@ export const shop = defineRepositorySchema({
     },
   },
 })
+// #endregion schema

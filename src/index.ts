@@ -126,6 +126,55 @@ export {
   type QueryTracingOptions,
   type SpanAttributeValue,
 } from './plugin/tracing/query-tracing.js'
+export { isConnectionFailure } from './replication/connection-failure.js'
+export { withConsistencyScope, withPrimary } from './replication/consistency-scope.js'
+export {
+  createReplicatedDatabase,
+  type ReplicaHealthReport,
+  type ReplicatedDatabase,
+  type ReplicatedHealthReport,
+  type ReplicatedPoolStats,
+  type ServerPoolStats,
+} from './replication/create-replicated-database.js'
+export {
+  REPLICA_STATES,
+  type ReplicaProblem,
+  type ReplicaState,
+  type ReplicaStatus,
+} from './replication/replica-monitor.js'
+export {
+  leastBusy,
+  type ReplicaLoad,
+  type ReplicaSelector,
+  roundRobin,
+} from './replication/replica-selector.js'
+export {
+  type ReplicatedDatabaseOptions,
+  type ReplicationOptions,
+  type ResolvedReplicatedDatabaseOptions,
+  type ResolvedReplicationOptions,
+  resolveReplicatedDatabaseOptions,
+  type ServerOptions,
+} from './replication/replicated-database-options.js'
+export {
+  RouteHintPlugin,
+  type RouteHintPluginOptions,
+  routeToPrimary,
+  routeToReplica,
+} from './replication/route-hint-plugin.js'
+export {
+  classifyStatement,
+  decideRoute,
+  ROUTE_REASONS,
+  ROUTE_TARGETS,
+  type RouteContext,
+  type RouteReason,
+  type RouteTarget,
+  STATEMENT_KINDS,
+  type StatementKind,
+  startsReadYourWrites,
+  targetOf,
+} from './replication/routing.js'
 export {
   applyFilter,
   createFilterParser,
@@ -183,12 +232,16 @@ export type {
   CreateManyResult,
   FilterableField,
   FindManyOptions,
+  FindManyQuery,
+  FindOneQuery,
   HiddenOf,
   IdOf,
   InsertOf,
   Loaded,
   PageOptions,
+  PageQuery,
   PaginateOptions,
+  PaginateQuery,
   Projection,
   ReadOptions,
   RelationLoad,
@@ -198,6 +251,7 @@ export type {
   Simplify,
   UpdateOf,
   UpsertOptions,
+  UpsertQuery,
   WhereOf,
   WithSpec,
 } from './repository/repository-types.js'

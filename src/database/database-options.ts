@@ -194,6 +194,8 @@ export interface ResolvedDatabaseOptions {
 const REFUSED_OPTIONS = {
   multipleStatements:
     'multiple statements per query are always off in kysely-toolkit (they turn any SQL injection into arbitrary SQL)',
+  primary: 'a primary with replicas is made by createReplicatedDatabase, not createDatabase',
+  replicas: 'a primary with replicas is made by createReplicatedDatabase, not createDatabase',
 } as const
 
 /**

@@ -139,7 +139,12 @@ export interface KeysetKey {
   readonly nullable: boolean
   readonly value: unknown
   /** Wraps the bound value, e.g. to `CAST(? AS DECIMAL(12,2))`. Defaults to binding it as is. */
-  readonly bind?: ((value: unknown) => Expression<unknown>) | undefined
+  readonly bind?: ((value: unknown) => unknown) | undefined
+  /**
+   * What is compared instead of the column, e.g. `status + 0` for an ENUM, which sorts by its members' positions
+   * but compares with text alphabetically. Defaults to the column.
+   */
+  readonly expression?: Expression<unknown> | undefined
 }
 
 /**
@@ -175,7 +180,7 @@ export function keysetExpression<DB, TB extends keyof DB>(
   const after = afterExpression(eb, keys, 0)
   const first = keys[0]
   if (first === undefined || first.value === null) return after
-  const column = eb.ref(first.column as never)
+  const column = first.expression ?? eb.ref(first.column as never)
   const bound = bindOf(first)
   // A redundant bound on the first key: lets the server range-scan an index on it.
   const range =
@@ -193,7 +198,7 @@ function afterExpression<DB, TB extends keyof DB>(
   index: number,
 ): Expression<SqlBool> {
   const key = keys[index]!
-  const column = eb.ref(key.column as never)
+  const column = key.expression ?? eb.ref(key.column as never)
   const rest = index + 1 < keys.length ? afterExpression(eb, keys, index + 1) : undefined
   if (key.value === null) {
     // NULL sorts first ascending, last descending.

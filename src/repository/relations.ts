@@ -188,7 +188,14 @@ export function resolveRelation(
     const candidates = owner.foreignKeys.filter(
       (fk) => fk.referencedTable === referenced && (key === undefined || fk.columns[0] === key),
     )
-    const usable = candidates.filter((fk) => fk.columns.length === 1)
+    // Two constraints over the same columns (a duplicate foreign key) are one relation.
+    const usable = [
+      ...new Map(
+        candidates
+          .filter((fk) => fk.columns.length === 1)
+          .map((fk) => [`${fk.columns[0]}\u0000${fk.referencedColumns[0]}`, fk] as const),
+      ).values(),
+    ]
     if (usable.length === 1) return usable[0]!
     if (usable.length === 0 && candidates.length > 0) {
       throw problem(
@@ -352,7 +359,9 @@ async function loadRelation(
         .where(
           through.parentColumn,
           'in',
-          chunk.map((key) => bindComparable(throughMeta.columns[through.parentColumn], key)) as never,
+          (needsBinding(throughMeta.columns[through.parentColumn])
+            ? chunk.map((key) => bindComparable(throughMeta.columns[through.parentColumn], key))
+            : chunk) as never,
         )
         .execute()
       links.push(...found)
@@ -371,7 +380,9 @@ async function loadRelation(
   )
   const columns = [...wanted, ...extra]
   const sort = target.sortParser.parse(options.sort)
-  const found: Row[] = []
+  const keyColumn = target.meta.columns[relation.targetColumn]
+  const bind = needsBinding(keyColumn) ? (key: unknown) => bindComparable(keyColumn, key) : undefined
+  let found: Row[] = []
   for (const chunk of chunks(targetKeys)) {
     let query = executor
       .selectFrom(relation.target)
@@ -379,62 +390,97 @@ async function loadRelation(
       .where(
         relation.targetColumn,
         'in',
-        chunk.map((key) => bindComparable(target.meta.columns[relation.targetColumn], key)) as never,
+        (bind === undefined ? chunk : chunk.map(bind)) as never,
       ) as SelectQueryBuilder<AnyDB, string, Row>
     if (options.where !== undefined) {
       query = query.where((eb) => whereExpression(eb, target.meta, options.where) ?? eb.lit(true))
     }
-    found.push(...(await applySort(query, sort as never).execute()))
+    const rows = await applySort(query, sort as never).execute()
+    if (found.length === 0) found = rows
+    else for (const row of rows) found.push(row)
   }
   if (nestedColumns.length > 0 && found.length > 0) {
     await loadRelations(executor, tables, relation.target, found, nested)
   }
-  const keyed = found.map((row) => [keyOf(row[relation.targetColumn]), row] as const)
-  for (const row of found) for (const column of extra) delete row[column]
-  attach(relation, parents, keyed, links)
+  attach(relation, parents, found, links, keys.length === parents.length)
+  if (extra.length > 0) for (const row of found) for (const column of extra) delete row[column]
+}
+
+/**
+ * Whether parent and child keys can be matched as they are: they usually have the same JavaScript type (both INT:
+ * numbers; both BIGINT: strings). When they differ (an INT key referenced by a BIGINT column), or for dates and
+ * buffers, both sides are matched by their text form ({@link keyOf}).
+ */
+function sameKeyType(parentKey: unknown, childKey: unknown): boolean {
+  const type = typeof parentKey
+  return (type === 'number' || type === 'string' || type === 'bigint') && type === typeof childKey
 }
 
 function attach(
   relation: ResolvedRelation,
   parents: Row[],
-  keyed: readonly (readonly [string, Row])[],
+  found: readonly Row[],
   links: Row[] | undefined,
+  uniqueParents: boolean,
 ): void {
-  const groups = new Map<string, Row[]>()
-  for (const [key, row] of keyed) {
-    const group = groups.get(key)
-    if (group === undefined) groups.set(key, [row])
+  const { name, parentColumn, targetColumn } = relation
+  const through = relation.through
+  let sample: unknown
+  for (const parent of parents) {
+    sample = parent[parentColumn]
+    if (sample !== null && sample !== undefined) break
+  }
+  const firstLink = links?.[0]
+  const raw = sameKeyType(
+    sample,
+    through === undefined ? found[0]?.[targetColumn] : firstLink?.[through.parentColumn],
+  )
+  const rawTarget =
+    through === undefined ? raw : sameKeyType(firstLink?.[through.targetColumn], found[0]?.[targetColumn])
+  const groups = new Map<unknown, Row[]>()
+  for (const row of found) {
+    const value = rawTarget ? row[targetColumn] : keyOf(row[targetColumn])
+    const group = groups.get(value)
+    if (group === undefined) groups.set(value, [row])
     else group.push(row)
   }
-  const { name } = relation
   switch (relation.kind) {
     case 'hasMany':
-      for (const parent of parents)
-        parent[name] = [...(groups.get(keyOf(parent[relation.parentColumn])) ?? [])]
+      for (const parent of parents) {
+        const value = parent[parentColumn]
+        const group = groups.get(raw ? value : keyOf(value))
+        // Parents that share a key get their own arrays.
+        parent[name] = group === undefined ? [] : uniqueParents ? group : [...group]
+      }
       return
     case 'hasOne':
     case 'belongsTo':
-      for (const parent of parents)
-        parent[name] = groups.get(keyOf(parent[relation.parentColumn]))?.[0] ?? null
+      for (const parent of parents) {
+        const value = parent[parentColumn]
+        parent[name] = groups.get(raw ? value : keyOf(value))?.[0] ?? null
+      }
       return
     case 'manyToMany': {
-      const through = relation.through!
-      const order = new Map<string, number>()
-      keyed.forEach(([key], index) => {
-        if (!order.has(key)) order.set(key, index)
+      const order = new Map<unknown, number>()
+      found.forEach((row, index) => {
+        const value = rawTarget ? row[targetColumn] : keyOf(row[targetColumn])
+        if (!order.has(value)) order.set(value, index)
       })
-      const linked = new Map<string, Set<string>>()
+      const linked = new Map<unknown, Set<unknown>>()
       for (const link of links ?? []) {
-        const parentKey = keyOf(link[through.parentColumn])
+        const parentValue = link[through!.parentColumn]
+        const parentKey = raw ? parentValue : keyOf(parentValue)
         let targets = linked.get(parentKey)
         if (targets === undefined) {
           targets = new Set()
           linked.set(parentKey, targets)
         }
-        targets.add(keyOf(link[through.targetColumn]))
+        const targetValue = link[through!.targetColumn]
+        targets.add(rawTarget ? targetValue : keyOf(targetValue))
       }
       for (const parent of parents) {
-        const targetKeys = [...(linked.get(keyOf(parent[relation.parentColumn])) ?? [])]
+        const value = parent[parentColumn]
+        const targetKeys = [...(linked.get(raw ? value : keyOf(value)) ?? [])]
           .filter((key) => order.has(key))
           .sort((a, b) => order.get(a)! - order.get(b)!)
         parent[name] = targetKeys.map((key) => groups.get(key)![0]!)
@@ -480,17 +526,27 @@ export function keyOf(value: unknown): string {
 }
 
 function uniqueKeys(values: readonly unknown[]): unknown[] {
-  const seen = new Map<string, unknown>()
+  const seen = new Set<unknown>()
+  const unique: unknown[] = []
   for (const value of values) {
     if (value === null || value === undefined) continue
-    const key = keyOf(value)
-    if (!seen.has(key)) seen.set(key, value)
+    const key = typeof value === 'object' ? keyOf(value) : value
+    if (seen.has(key)) continue
+    seen.add(key)
+    unique.push(value)
   }
-  return [...seen.values()]
+  return unique
 }
 
-function* chunks<T>(items: readonly T[]): Generator<T[]> {
-  for (let start = 0; start < items.length; start += KEYS_PER_QUERY) {
-    yield items.slice(start, start + KEYS_PER_QUERY)
-  }
+function chunks<T>(items: readonly T[]): readonly (readonly T[])[] {
+  if (items.length <= KEYS_PER_QUERY) return items.length === 0 ? [] : [items]
+  const parts: T[][] = []
+  for (let start = 0; start < items.length; start += KEYS_PER_QUERY)
+    parts.push(items.slice(start, start + KEYS_PER_QUERY))
+  return parts
+}
+
+/** Whether a key column's values are bound converted (BIGINT and DECIMAL; see `bindComparable`). */
+function needsBinding(column: { readonly dataType: string } | undefined): boolean {
+  return column !== undefined && (column.dataType === 'bigint' || column.dataType === 'decimal')
 }

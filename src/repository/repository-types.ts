@@ -118,8 +118,8 @@ export type IdOf<DB, S, TB extends keyof DB> =
 /** A condition on `TB`: an object of equalities, a parsed filter, or a Kysely callback. */
 export type WhereOf<DB, TB extends keyof DB> = Where<DB, TB, RowOf<DB, TB>>
 
-/** Options of `findMany`. */
-export interface FindManyOptions<DB, S, TB extends keyof DB> extends ReadOptions<DB, S, TB> {
+/** The query part of `findMany` (the column choice and relations are in {@link ReadOptions}). */
+export interface FindManyQuery<DB, TB extends keyof DB> {
   readonly where?: WhereOf<DB, TB>
   /**
    * The order, from untrusted input or code: `'-created_at,email'`, an array, `{ field, direction }` objects, or a
@@ -133,8 +133,11 @@ export interface FindManyOptions<DB, S, TB extends keyof DB> extends ReadOptions
   readonly offset?: number | string | undefined
 }
 
-/** Options of `page`. */
-export interface PageOptions<DB, S, TB extends keyof DB> extends ReadOptions<DB, S, TB> {
+/** Options of `findMany`. */
+export type FindManyOptions<DB, S, TB extends keyof DB> = FindManyQuery<DB, TB> & ReadOptions<DB, S, TB>
+
+/** The query part of `page`. */
+export interface PageQuery<DB, TB extends keyof DB> {
   readonly where?: WhereOf<DB, TB>
   /** As in `findMany`. */
   readonly sort?: unknown
@@ -144,8 +147,11 @@ export interface PageOptions<DB, S, TB extends keyof DB> extends ReadOptions<DB,
   readonly pageSize?: number | string | undefined
 }
 
-/** Options of `paginate`. */
-export interface PaginateOptions<DB, S, TB extends keyof DB> extends ReadOptions<DB, S, TB> {
+/** Options of `page`. */
+export type PageOptions<DB, S, TB extends keyof DB> = PageQuery<DB, TB> & ReadOptions<DB, S, TB>
+
+/** The query part of `paginate`. */
+export interface PaginateQuery<DB, TB extends keyof DB> {
   readonly where?: WhereOf<DB, TB>
   /** As in `findMany`; the cursor is valid only for the same sort. */
   readonly sort?: unknown
@@ -155,11 +161,23 @@ export interface PaginateOptions<DB, S, TB extends keyof DB> extends ReadOptions
   readonly limit?: number | string | undefined
 }
 
-/** Options of `upsert`. */
-export interface UpsertOptions<DB, S, TB extends keyof DB> extends ReadOptions<DB, S, TB> {
+/** Options of `paginate`. */
+export type PaginateOptions<DB, S, TB extends keyof DB> = PaginateQuery<DB, TB> & ReadOptions<DB, S, TB>
+
+/** The sort of `findOne`. */
+export interface FindOneQuery {
+  /** Which row comes first when several match, as in `findMany`. Defaults to the repository's `defaultSort`. */
+  readonly sort?: unknown
+}
+
+/** The conflict handling of `upsert`. */
+export interface UpsertQuery<DB, TB extends keyof DB> {
   /** The columns written when the row exists. Defaults to every given column but the primary key. */
   readonly update?: readonly ColumnOf<DB, TB>[]
 }
+
+/** Options of `upsert`. */
+export type UpsertOptions<DB, S, TB extends keyof DB> = UpsertQuery<DB, TB> & ReadOptions<DB, S, TB>
 
 /** What `createMany` did. */
 export interface CreateManyResult {

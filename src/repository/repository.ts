@@ -5,6 +5,7 @@ import {
   type SelectQueryBuilder,
   type SqlBool,
   sql,
+  type Transaction,
 } from 'kysely'
 import { z } from 'zod'
 import { InvalidFilterError } from '../error/invalid-filter-error.js'
@@ -18,6 +19,7 @@ import {
   type CursorCodec,
   type CursorValue,
   createCursorCodec,
+  type KeysetKey,
   type KeysetPage,
   keysetExpression,
   type PageResult,
@@ -35,15 +37,20 @@ import type {
   ColumnOf,
   CreateManyResult,
   FindManyOptions,
+  FindManyQuery,
+  FindOneQuery,
   IdOf,
   InsertOf,
   Loaded,
   PageOptions,
+  PageQuery,
   PaginateOptions,
+  PaginateQuery,
   ReadOptions,
   RepositoryOptions,
   UpdateOf,
   UpsertOptions,
+  UpsertQuery,
   WhereOf,
 } from './repository-types.js'
 import {
@@ -86,43 +93,43 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
   /** The row with this primary key, or `null`. */
   findById<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q> | null>
   /** The row with this primary key. @throws {NotFoundError} when there is none. */
   findByIdOrThrow<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /** The rows with these primary keys, in the order of `ids` (missing ones left out); one query per 10,000 ids. */
   findByIds<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     ids: readonly IdOf<DB, S, TB>[],
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>[]>
   /** The first row matching `where` in the default sort, or `null`. */
-  findOne<const Q extends ReadOptions<DB, S, TB> & { readonly sort?: unknown } = NoOptions>(
+  findOne<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     where: WhereOf<DB, TB>,
-    options?: Q,
+    options?: FindOneQuery & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q> | null>
   /** The first row matching `where`. @throws {NotFoundError} when there is none. */
-  findOneOrThrow<const Q extends ReadOptions<DB, S, TB> & { readonly sort?: unknown } = NoOptions>(
+  findOneOrThrow<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     where: WhereOf<DB, TB>,
-    options?: Q,
+    options?: FindOneQuery & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /** The rows matching `where`, sorted, limited, with relations. */
-  findMany<const Q extends FindManyOptions<DB, S, TB> = NoOptions>(
-    options?: Q,
+  findMany<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
+    options?: FindManyQuery<DB, TB> & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>[]>
   /** How many rows match `where`. */
   count(where?: WhereOf<DB, TB>): Promise<number>
   /** Whether a row matches `where`. */
   exists(where: WhereOf<DB, TB>): Promise<boolean>
   /** One page by page number, with the total (two queries, plus relations). */
-  page<const Q extends PageOptions<DB, S, TB> = NoOptions>(
-    options?: Q,
+  page<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
+    options?: PageQuery<DB, TB> & ReadOptions<DB, S, TB> & Q,
   ): Promise<PageResult<Loaded<DB, S, TB, O, Q>>>
   /** One page after a signed cursor (keyset pagination): stable under inserts, no OFFSET scan. */
-  paginate<const Q extends PaginateOptions<DB, S, TB> = NoOptions>(
-    options?: Q,
+  paginate<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
+    options?: PaginateQuery<DB, TB> & ReadOptions<DB, S, TB> & Q,
   ): Promise<KeysetPage<Loaded<DB, S, TB, O, Q>>>
   /**
    * Validates and inserts a row, and returns it as stored (read back by its insert id or the key given).
@@ -132,7 +139,7 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
    */
   create<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     input: InsertOf<DB, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /**
    * Validates every row (all problems reported, with the row index in each path), then inserts them in as few
@@ -146,13 +153,13 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
   update<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
     patch: UpdateOf<DB, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q> | null>
   /** Like `update`. @throws {NotFoundError} when there is no row with this key. */
   updateOrThrow<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
     patch: UpdateOf<DB, TB>,
-    options?: Q,
+    options?: ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /** Validates the patch and writes it to every row matching `where` (which must not be empty); returns how many. */
   updateMany(where: WhereOf<DB, TB>, patch: UpdateOf<DB, TB>): Promise<number>
@@ -164,9 +171,9 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
    * Inserts the row, or updates the existing one with the same primary or unique key
    * (`INSERT ... ON DUPLICATE KEY UPDATE`), and returns it as stored.
    */
-  upsert<const Q extends UpsertOptions<DB, S, TB> = NoOptions>(
+  upsert<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     input: InsertOf<DB, TB>,
-    options?: Q,
+    options?: UpsertQuery<DB, TB> & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
 }
 
@@ -201,6 +208,13 @@ const RepositoryOptionsSchema = z.strictObject({
   cursorSecret: z.union([z.string(), z.instanceof(Uint8Array)]).optional(),
 })
 
+/** How a key column's value is checked: as is when it has the column's type, else converted first. */
+interface IdSchemas {
+  readonly type: string
+  readonly exact: z.ZodType
+  readonly coerce: z.ZodType
+}
+
 /** The state a repository resolves once. */
 interface RepositoryState {
   readonly tables: Readonly<Record<string, ResolvedTable>>
@@ -212,7 +226,7 @@ interface RepositoryState {
   readonly cursors: CursorCodec
   readonly maxLimit: number
   readonly defaultLimit: number
-  readonly idSchemas: Readonly<Record<string, z.ZodType>>
+  readonly idSchemas: Readonly<Record<string, IdSchemas>>
   /** `max_allowed_packet`, read on the first `createMany`. */
   maxPacket: number | undefined
 }
@@ -221,7 +235,8 @@ interface RepositoryState {
  * Makes a repository for `table` from a schema made by `defineRepositorySchema`, on an executor (`db` or a
  * transaction). Options are checked and resolved once.
  *
- * @throws {InvalidOptionsError} when an option names an unknown or hidden column, or the table has no zod schemas.
+ * @throws {InvalidOptionsError} when an option names an unknown or hidden column. (Writes to a table without zod
+ *   schemas throw it too.)
  *
  * @example
  * ```ts
@@ -248,7 +263,7 @@ export function createRepository<
   TB extends keyof DB & TableName<S['metadata']> & string,
   const O extends ColumnOf<DB, TB> = never,
 >(
-  db: Kysely<DB>,
+  db: Kysely<DB> | Transaction<DB>,
   schema: S,
   table: TB,
   options: RepositoryOptions<DB, TB, O> = {},
@@ -265,7 +280,6 @@ export function createRepository<
     ])
   }
   if (owner.primaryKey.length === 0) fail('table', `${table} has no primary key`)
-  if (owner.schemas === undefined) fail('schemas', `has no zod schemas for ${table}`)
   const known = (path: string, column: string, visibleOnly: boolean): void => {
     if (!owner.columns.includes(column))
       fail(path, `names ${JSON.stringify(column)}, which is not a column of ${table}`)
@@ -308,8 +322,15 @@ export function createRepository<
           columns: filterColumns,
           maxInValues: 100,
         })
-  const idSchemas: Record<string, z.ZodType> = {}
-  for (const column of owner.primaryKey) idSchemas[column] = valueSchema(owner, column)
+  const idSchemas: Record<string, IdSchemas> = {}
+  for (const column of owner.primaryKey) {
+    const jsType = owner.meta.columns[column]!.jsType
+    idSchemas[column] = {
+      type: jsType === 'number' || jsType === 'bigint' || jsType === 'string' ? jsType : 'object',
+      exact: rowSchemaOf(owner, column),
+      coerce: valueSchema(owner, column),
+    }
+  }
   const state: RepositoryState = {
     tables: resolvedSchema.tables,
     table: owner,
@@ -333,17 +354,31 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
   const { table } = state
   const name = table.name
 
-  const keyWhere = (id: unknown) => {
-    const key = parseId(state, id)
-    return (eb: ExpressionBuilder<AnyDB, string>) =>
-      eb.and(
-        Object.entries(key).map(([column, value]) =>
-          eb(eb.ref(column), '=', bindComparable(table.meta.columns[column], value) as never),
-        ),
-      )
+  /** `key column = value` for each key column of a validated id. */
+  const keyExpression = (eb: ExpressionBuilder<AnyDB, string>, key: Row): Expression<SqlBool> => {
+    const parts = table.primaryKey.map((column) =>
+      eb(eb.ref(column), '=', bindComparable(table.meta.columns[column], key[column]) as never),
+    )
+    return parts.length === 1 ? parts[0]! : eb.and(parts)
   }
+  /** A select narrowed to one key. */
+  const whereKey = <R>(query: SelectQueryBuilder<AnyDB, string, R>, key: Row) => {
+    let keyed = query
+    for (const column of table.primaryKey) {
+      keyed = keyed.where(column, '=', bindComparable(table.meta.columns[column], key[column]) as never)
+    }
+    return keyed
+  }
+  /** A select narrowed by a where; nothing is added for an empty one. */
+  const whereOf = <R>(query: SelectQueryBuilder<AnyDB, string, R>, where: unknown) =>
+    isEmptyWhere(where)
+      ? query
+      : query.where((eb) => whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`)
+  /** The condition of a non-empty where (updateMany, deleteMany). */
   const condition = (where: unknown) => (eb: ExpressionBuilder<AnyDB, string>) =>
     whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`
+  /** The default projection, computed once. */
+  const defaultColumns = projection(table, undefined, state.omit)
 
   const read = async (
     build: (query: AnySelect) => AnySelect,
@@ -351,8 +386,13 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     required: readonly string[] = [],
   ): Promise<Row[]> => {
     const withSpec = (options?.with ?? {}) as Record<string, unknown>
-    const omit = options?.omit === undefined ? state.omit : [...state.omit, ...options.omit]
-    const wanted = projection(table, options?.select, omit)
+    const wanted =
+      options?.select === undefined && options?.omit === undefined
+        ? defaultColumns
+        : projection(table, options.select, [...state.omit, ...(options.omit ?? [])])
+    if (options?.with === undefined && required.length === 0) {
+      return build(executor.selectFrom(name).select(wanted) as AnySelect).execute()
+    }
     const relationColumns = Object.keys(withSpec)
       .filter((relation) => withSpec[relation] !== undefined && withSpec[relation] !== false)
       .map((relation) => table.relations[relation]?.parentColumn)
@@ -377,23 +417,24 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     isParsedSort(input) ? checkSort(state, input) : state.sortParser.parse(input)
 
   const findById = async (id: unknown, options?: ReadOptions<DB, S, TB>) => {
-    const where = keyWhere(id)
-    const rows = await read((query) => query.where(where).limit(1), options)
+    const key = parseId(state, id)
+    const rows = await read((query) => whereKey(query, key).limit(1), options)
     return rows[0] ?? null
   }
   const findOne = async (where: unknown, options?: ReadOptions<DB, S, TB> & { readonly sort?: unknown }) => {
     const sort = sortOf(options?.sort)
-    const rows = await read(
-      (query) => applySort(query.where(condition(where)), sort as never).limit(1),
-      options,
-    )
+    const rows = await read((query) => applySort(whereOf(query, where), sort as never).limit(1), options)
     return rows[0] ?? null
   }
   const update = async (id: unknown, patch: unknown, options?: ReadOptions<DB, S, TB>) => {
-    const where = keyWhere(id)
+    const key = parseId(state, id)
     const values = validateWrite(state, 'update', patch)
     if (Object.keys(values).length > 0) {
-      const result = await executor.updateTable(name).set(values).where(where).executeTakeFirst()
+      const result = await executor
+        .updateTable(name)
+        .set(values)
+        .where((eb) => keyExpression(eb, key))
+        .executeTakeFirst()
       if (result.numUpdatedRows === 0n) return null
     }
     return findById(id, options)
@@ -487,7 +528,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       const offset =
         options.offset === undefined ? undefined : parseCount('offset', options.offset, 0, undefined)
       return read((query) => {
-        let built = applySort(query.where(condition(options.where)), sort as never)
+        let built = applySort(whereOf(query, options.where), sort as never)
         if (limit !== undefined) built = built.limit(limit)
         if (offset !== undefined && offset > 0)
           built = (limit === undefined ? built.limit(2 ** 53 - 1) : built).offset(offset)
@@ -495,18 +536,14 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       }, options)
     }) as never,
     count: async (where) => {
-      const row = await executor
-        .selectFrom(name)
-        .select((eb) => eb.fn.countAll<string | number>().as('count'))
-        .where(condition(where))
-        .executeTakeFirstOrThrow()
+      const row = await whereOf(
+        executor.selectFrom(name).select((eb) => eb.fn.countAll<string | number>().as('count')),
+        where,
+      ).executeTakeFirstOrThrow()
       return Number(row.count)
     },
     exists: async (where) => {
-      const row = await executor
-        .selectFrom(name)
-        .select(sql<number>`1`.as('found'))
-        .where(condition(where))
+      const row = await whereOf(executor.selectFrom(name).select(sql<number>`1`.as('found')), where)
         .limit(1)
         .executeTakeFirst()
       return row !== undefined
@@ -523,7 +560,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
           ? []
           : await read(
               (query) =>
-                applySort(query.where(condition(options.where)), sort as never)
+                applySort(whereOf(query, options.where), sort as never)
                   .limit(request.pageSize)
                   .offset(request.offset),
               options,
@@ -547,19 +584,14 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       const sortColumns = sort.map((item) => item.column)
       const rows = await read(
         (query) => {
-          let built = query.where(condition(options.where))
+          let built = whereOf(query, options.where)
           if (after !== undefined) {
             built = built.where((eb) =>
               keysetExpression(
                 eb,
-                sort.map((item, index) => ({
-                  column: item.column,
-                  direction: item.direction,
-                  nullable: table.meta.columns[item.column]!.nullable,
-                  value: after[index] ?? null,
-                  bind: (value: unknown) =>
-                    bindComparable(table.meta.columns[item.column], value) as Expression<unknown>,
-                })),
+                sort.map((item, index) =>
+                  keysetKey(eb, table.meta.columns[item.column]!, item, after[index] ?? null),
+                ),
               ),
             )
           }
@@ -633,7 +665,11 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       return Number(result.numUpdatedRows)
     },
     delete: async (id) => {
-      const result = await executor.deleteFrom(name).where(keyWhere(id)).executeTakeFirst()
+      const key = parseId(state, id)
+      const result = await executor
+        .deleteFrom(name)
+        .where((eb) => keyExpression(eb, key))
+        .executeTakeFirst()
       return result.numDeletedRows > 0n
     },
     deleteMany: async (where) => {
@@ -685,9 +721,13 @@ function checkSort(state: RepositoryState, sort: Sort): Sort {
  */
 function valueSchema(table: ResolvedTable, column: string): z.ZodType {
   const meta = table.meta.columns[column]!
+  return z.preprocess((value) => coerce(meta, value), rowSchemaOf(table, column))
+}
+
+/** The generated row schema of one column (anything goes when the table has no zod schemas). */
+function rowSchemaOf(table: ResolvedTable, column: string): z.ZodType {
   const rowSchema = table.schemas?.row as { shape?: Record<string, z.ZodType> } | undefined
-  const check = rowSchema?.shape?.[column] ?? z.unknown()
-  return z.preprocess((value) => coerce(meta, value), check)
+  return rowSchema?.shape?.[column] ?? z.unknown()
 }
 
 function coerce(column: ColumnMetadata, value: unknown): unknown {
@@ -747,7 +787,9 @@ function parseId(state: RepositoryState, id: unknown): Row {
     if (!isSingleValue(value) || value === null) {
       throw refuse(`${column} must be a single value (got ${describeType(value)})`, column)
     }
-    const result = state.idSchemas[column]!.safeParse(value)
+    const schemas = state.idSchemas[column]!
+    // A value already of the column's type skips the conversion step.
+    const result = (typeof value === schemas.type ? schemas.exact : schemas.coerce).safeParse(value)
     if (!result.success) {
       throw refuse(`${column} ${result.error.issues.map((issue) => issue.message).join(', ')}`, column)
     }
@@ -776,7 +818,15 @@ function validateWrite(state: RepositoryState, kind: 'insert' | 'update', input:
   const given: Row = {}
   for (const [column, value] of Object.entries(input)) if (value !== undefined) given[column] = value
   const issues: ValidationIssue[] = []
-  const result = table.schemas![kind].safeParse(given)
+  if (table.schemas === undefined) {
+    throw new InvalidOptionsError('repository schema', [
+      {
+        path: `schemas.${table.name}`,
+        message: `writes need the zod schemas of ${table.name}: give them to defineRepositorySchema`,
+      },
+    ])
+  }
+  const result = table.schemas[kind].safeParse(given)
   let values: Row = given
   if (result.success) {
     values = { ...(result.data as Row) }
@@ -833,6 +883,28 @@ function refuseEmptyWhere(state: RepositoryState, method: string, where: unknown
 
 function describeWhere(where: unknown): unknown {
   return typeof where === 'function' ? 'a condition' : where
+}
+
+/**
+ * One key of a keyset condition for a column. An ENUM sorts by its members' positions but compares with text
+ * alphabetically, so it is compared as `column + 0` with the position of the cursor's member.
+ */
+function keysetKey(
+  eb: ExpressionBuilder<AnyDB, string>,
+  column: ColumnMetadata,
+  item: { readonly column: string; readonly direction: 'asc' | 'desc' },
+  value: CursorValue,
+): KeysetKey {
+  const key = { column: item.column, direction: item.direction, nullable: column.nullable, value }
+  if (column.enumValues !== null) {
+    const members = column.enumValues
+    return {
+      ...key,
+      expression: sql`(${eb.ref(item.column)} + 0)`,
+      value: value === null ? null : members.indexOf(String(value)) + 1,
+    }
+  }
+  return { ...key, bind: (bound: unknown) => bindComparable(column, bound) }
 }
 
 /** The value kept in a cursor for a column of the last row. */

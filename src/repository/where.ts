@@ -5,10 +5,10 @@ import { type Filter, filterExpression, isParsedFilter } from './filter.js'
 
 /**
  * Equality conditions on a table's columns, all of which must hold: `{ status: 'active', ssn: null }` is
- * `status = ? and ssn is null`. Values must be single values (a list or an object is refused at run time, so an
+ * `status = ? and ssn is null` (`undefined` values are left out). Values must be single values (a list or an object is refused at run time, so an
  * object smuggled in from a JSON body can never become an operator). For other operators pass a callback.
  */
-export type WhereObject<Row> = { readonly [K in keyof Row]?: Row[K] | null }
+export type WhereObject<Row> = { readonly [K in keyof Row]?: Row[K] | null | undefined }
 
 /**
  * A condition on a table, in one of three forms:
@@ -53,11 +53,9 @@ export function whereExpression<DB, TB extends keyof DB>(
   eb: ExpressionBuilder<DB, TB>,
   table: TableMetadata,
   where: unknown,
-  qualifier?: string,
 ): Expression<SqlBool> | undefined {
   if (where === undefined || where === null) return undefined
-  const ref = (column: string) =>
-    eb.ref((qualifier === undefined ? column : `${qualifier}.${column}`) as never)
+  const ref = (column: string) => eb.ref(column as never)
   if (typeof where === 'function')
     return (where as (eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool>)(eb)
   if (Array.isArray(where)) {
@@ -144,11 +142,3 @@ function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
 }
-
-/** Qualifies a column reference with a table name. @internal */
-export function qualified(table: string, column: string): string {
-  return `${table}.${column}`
-}
-
-/** The sql fragment `true`, for an empty condition. @internal */
-export const TRUE = sql<SqlBool>`true`

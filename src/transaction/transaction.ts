@@ -482,7 +482,9 @@ async function runOutermost<DB, T>(
       switch (result.kind) {
         case 'committed':
           settle('committed', attempt, undefined)
-          await runHooks([...result.scope.commitHooks, ...result.scope.endHooks], 'afterCommit', options)
+          if (result.scope.commitHooks.length > 0 || result.scope.endHooks.length > 0) {
+            await runHooks([...result.scope.commitHooks, ...result.scope.endHooks], 'afterCommit', options)
+          }
           return result.value
         case 'unknown': {
           const error = new CommitOutcomeUnknownError(attempt, result.error)

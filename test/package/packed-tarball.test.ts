@@ -11,7 +11,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const manifest = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
   exports: Record<string, unknown>
   devDependencies: Record<string, string>
+  peerDependencies: Record<string, string>
 }
+/** Every peer, required and optional, at the version the repository develops with (a subpath's user installs its peer). */
+const PEERS = Object.keys(manifest.peerDependencies).map(
+  (name) => `${name}@${manifest.devDependencies[name] ?? manifest.peerDependencies[name]}`,
+)
 /** Every public subpath of the package, from its exports map. */
 const SUBPATHS = Object.keys(manifest.exports)
   .filter((key) => key !== './package.json')
@@ -27,19 +32,9 @@ beforeAll(async () => {
     join(project, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'commonjs' }),
   )
-  await run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      tarball,
-      `kysely@${manifest.devDependencies.kysely}`,
-      `mysql2@${manifest.devDependencies.mysql2}`,
-    ],
-    { cwd: project },
-  )
+  await run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', tarball, ...PEERS], {
+    cwd: project,
+  })
 }, 300_000)
 
 afterAll(async () => {

@@ -225,7 +225,11 @@ function replaceInlined(sql: string, value: unknown): string {
 }
 
 /** The error-message fragments in which MySQL and MariaDB quote a value. */
-const VALUE_ECHOES = [/(Duplicate entry )'(?:[^'\\]|\\.|'')*'/g, /(value: )'(?:[^'\\]|\\.|'')*'/gi]
+const VALUE_ECHOES = [
+  /(Duplicate entry )'(?:[^'\\]|\\.|'')*'/g,
+  /(Duplicate value )'(?:[^'\\]|\\.|'')*'/g,
+  /(value: )'(?:[^'\\]|\\.|'')*'/gi,
+]
 
 /**
  * Scrubs an error message of the query's sensitive values: each value's text, and, when the query has any, the

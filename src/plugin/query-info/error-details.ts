@@ -25,7 +25,8 @@ const MAX_MESSAGE_LENGTH = 1_000
  *
  * @internal
  */
-export function errorCodeOf(error: unknown): string {
+export function errorCodeOf(thrown: unknown): string {
+  const error = driverErrorOf(thrown)
   if (typeof error !== 'object' || error === null) return 'UNKNOWN'
   const like = error as ErrorLike
   if (typeof like.code === 'string' && like.code.length > 0) return like.code
@@ -34,8 +35,22 @@ export function errorCodeOf(error: unknown): string {
   return 'UNKNOWN'
 }
 
+/**
+ * The driver error behind a toolkit error that translated it (createDatabase's pool turns ER_DUP_ENTRY into a
+ * `UniqueViolationError` with the driver error as `cause`), so that logs and metrics name the same driver code
+ * whether or not the query ran on a toolkit pool; else the error itself.
+ */
+function driverErrorOf(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error
+  const cause = (error as { cause?: unknown }).cause
+  if (typeof cause === 'object' && cause !== null && typeof (cause as ErrorLike).errno === 'number')
+    return cause
+  return error
+}
+
 /** @internal */
-export function describeError(error: unknown): ErrorDetails {
+export function describeError(thrown: unknown): ErrorDetails {
+  const error = driverErrorOf(thrown)
   const code = errorCodeOf(error)
   if (typeof error !== 'object' || error === null) {
     return { code, message: truncate(String(error)) }

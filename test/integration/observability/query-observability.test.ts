@@ -164,7 +164,7 @@ describe('query logger and metrics on a real server', () => {
       await expect(sql`selec 1`.execute(db)).rejects.toThrow()
       await expect(
         db.insertInto('users').values({ email: existing.email, first_name: 'D', last_name: 'K' }).execute(),
-      ).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' })
+      ).rejects.toMatchObject({ code: 'UNIQUE_VIOLATION', cause: { code: 'ER_DUP_ENTRY' } })
       const [, syntax, duplicate] = records
       expect(syntax).toMatchObject({
         level: 'error',

@@ -114,7 +114,7 @@ async function runQueries(
     .execute()
     .then(
       () => expect.unreachable('the duplicate insert must fail'),
-      (error: { code?: string }) => expect(error.code).toBe('ER_DUP_ENTRY'),
+      (error: { code?: string; cause?: { code?: string } }) => expect(error.cause?.code).toBe('ER_DUP_ENTRY'),
     )
   await db.deleteFrom('obs_secrets').where('api_token', '=', token).execute()
 }

@@ -1,18 +1,23 @@
 import { type Generated, type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { z } from 'zod'
+import type { DB } from '../../../example/generated/db.js'
+import { shop } from '../../../example/shop-schema.js'
 import {
   applyFilter,
   applySort,
   createDatabase,
+  createRepository,
   type Database,
   InvalidFilterError,
   InvalidSortError,
   parseFilter,
   parseSort,
   UnsafeParameterError,
+  ValidationError,
 } from '../../../src/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
+import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
 import { loadSqlInjectionPayloads } from '../../helpers/sqli-payloads.js'
 
 interface PayloadTable {
@@ -47,7 +52,11 @@ describe.each([
   const ids = new Map<string, number>()
 
   beforeAll(async () => {
-    test = await createTestDatabase<PayloadDB>({ serverUrl: inject('serverUrl'), prefix: 'ktsqli' })
+    test = await createTestDatabase<PayloadDB>({
+      serverUrl: inject('serverUrl'),
+      prefix: 'ktsqli',
+      migrations: EXAMPLE_MIGRATIONS,
+    })
     // One connection, so the session's sql_mode holds for every statement of the file.
     database = createDatabase<PayloadDB>({ url: test.url, pool: { max: 1 } })
     db = database.db
@@ -211,6 +220,58 @@ describe.each([
     expect(after.n).toBe(before.n)
     const changed = await db.selectFrom('sqli_payloads').select('id').where('body', '=', 'changed').execute()
     expect(changed).toEqual([])
+  })
+
+  it('goes through a repository: values stored as given, payloads as sort, filter, key or column refused', async () => {
+    const users = createRepository(db as unknown as Kysely<DB>, shop, 'users', {
+      filterable: { firstName: { column: 'first_name', operators: ['eq', 'contains'] } },
+      sortable: ['email', 'created_at'],
+      maxLimit: 100,
+    })
+    const created = await users.createMany(
+      PAYLOADS.map((payload, index) => ({
+        email: `payload${index}@example.com`,
+        first_name: [...payload].slice(0, 100).join(''),
+        last_name: [...payload].slice(100, 200).join('') || '-',
+      })),
+    )
+    expect(created.count).toBe(PAYLOADS.length)
+    const rows = await users.findMany({ select: ['id', 'email', 'first_name'] })
+    const byEmail = new Map(rows.map((row) => [row.email, row]))
+    for (const [index, payload] of PAYLOADS.entries()) {
+      const row = byEmail.get(`payload${index}@example.com`)!
+      const firstName = [...payload].slice(0, 100).join('')
+      expect(row.first_name).toBe(stored(firstName))
+      const found = await users.findMany({
+        where: users.parseFilter({ firstName: { eq: firstName } }),
+        select: ['id', 'first_name'],
+        limit: 100,
+      })
+      expect(found.map((match) => match.id)).toContain(row.id)
+      // The same rows as the plain parameterised query (which the utf8mb4_bin table above checks byte by byte).
+      const plain = await (db as unknown as Kysely<DB>)
+        .selectFrom('users')
+        .select('id')
+        .where('first_name', '=', firstName)
+        .orderBy('id')
+        .execute()
+      expect(found.map((match) => match.id)).toEqual(plain.map((match) => match.id))
+      if (payload.trim() === '') {
+        // Blank input is no sort: the default one.
+        expect(await users.findMany({ sort: payload, limit: 1 })).toHaveLength(1)
+      } else {
+        await expect(users.findMany({ sort: payload })).rejects.toThrow(InvalidSortError)
+      }
+      expect(() => users.parseFilter({ [payload]: 'x' })).toThrow(InvalidFilterError)
+      if (/^\d{1,9}$/.test(payload)) {
+        // A payload that is a plain number is a valid key.
+        expect((await users.findById(payload as never))?.id ?? Number(payload)).toBe(Number(payload))
+      } else {
+        await expect(users.findById(payload as never)).rejects.toThrow(InvalidFilterError)
+      }
+      await expect(users.findOne({ [payload]: 'x' } as never)).rejects.toThrow(InvalidFilterError)
+      await expect(users.update(row.id, { [payload]: 'x' } as never)).rejects.toThrow(ValidationError)
+    }
   })
 
   it(`ran in a session ${noBackslashEscapes ? 'with' : 'without'} NO_BACKSLASH_ESCAPES`, async () => {

@@ -1,0 +1,432 @@
+/**
+ * Repository overhead: the same reads and writes through a repository, through bare Kysely and through raw mysql2
+ * (`pool.execute`, prepared statements), 16 requests in flight. Many short rounds of the variants of a scenario are
+ * interleaved in a random order each round (so no variant always follows another, and drift and other load on the
+ * machine hit all alike); the median round of each is compared. With `--expose-gc` the heap is collected between
+ * rounds, so one variant's garbage is not collected on another's time.
+ *
+ * Scenarios: findById; findMany of 100 rows; create (insert, then read the stored row back, as the repository does);
+ * 50 users with their orders (repository `with`, bare Kysely and mysql2 with two queries, and one correlated
+ * JSON_ARRAYAGG query whose JSON text is parsed and re-typed).
+ *
+ * Then the repository and bare Kysely variants again on an in-memory driver that answers at once with canned rows:
+ * what is left is the JavaScript each costs per call (CPU µs, best of interleaved rounds), steady even on a busy
+ * machine where the throughput ratios above move by several percent from run to run.
+ *
+ *   NODE_OPTIONS=--expose-gc npx jiti bench/repository.ts [--rounds 30] [--seconds 0.5] [--only orders]
+ *
+ * Needs a server at TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306); works in a throw-away database.
+ */
+import { Kysely, MysqlDialect, type MysqlPool, type MysqlPoolConnection, sql } from 'kysely'
+import { createPool, type RowDataPacket } from 'mysql2/promise'
+import type { DB } from '../example/generated/db.js'
+import { seedShop } from '../example/seed.js'
+import { shop } from '../example/shop-schema.js'
+import { createDatabase, createRepository } from '../src/index.js'
+import { createTestDatabase } from '../src/testing/index.js'
+import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
+
+const IN_FLIGHT = 16
+const USERS = 1_000
+const ORDERS_PER_USER = 5
+const argument = (name: string, fallback: string): string => {
+  const index = process.argv.indexOf(`--${name}`)
+  return index === -1 ? fallback : process.argv[index + 1]!
+}
+const ROUNDS = Number(argument('rounds', '30'))
+const SECONDS = Number(argument('seconds', '0.5'))
+const ONLY = argument('only', '')
+
+await using test = await createTestDatabase<DB>({
+  migrations: EXAMPLE_MIGRATIONS,
+  seed: (db) => seedShop(db, { users: USERS, ordersPerUser: ORDERS_PER_USER }),
+  prefix: 'ktrepobench',
+  databaseOptions: { pool: { max: IN_FLIGHT } },
+})
+const db: Kysely<DB> = test.db
+const raw = createPool({
+  uri: test.url,
+  connectionLimit: IN_FLIGHT,
+  supportBigNumbers: true,
+  bigNumberStrings: true,
+  timezone: 'Z',
+  charset: 'utf8mb4_unicode_ci',
+})
+await raw.query("SET SESSION time_zone = '+00:00'")
+
+const users = createRepository(db, shop, 'users', { maxLimit: 100 })
+const VISIBLE = ['id', 'email', 'first_name', 'last_name', 'status', 'created_at', 'updated_at'] as const
+const VISIBLE_SQL = VISIBLE.map((column) => `\`${column}\``).join(', ')
+const ORDER_COLUMNS = ['id', 'user_id', 'status', 'total', 'created_at'] as const
+const ORDER_SQL = ORDER_COLUMNS.map((column) => `\`${column}\``).join(', ')
+
+let sequence = 0
+const randomId = (upTo = USERS): number => 1 + Math.floor(Math.random() * upTo)
+const nextEmail = (): string => `bench${process.pid}-${++sequence}@example.com`
+
+type Variant = () => Promise<unknown>
+interface Scenario {
+  readonly name: string
+  readonly variants: Readonly<Record<string, Variant>>
+}
+
+interface OrderRow {
+  id: string
+  user_id: number
+  status: string
+  total: string
+  created_at: Date
+}
+
+/** Groups orders under their users, as the repository's loader does. */
+function attachOrders<U extends { id: number }>(
+  rows: U[],
+  orders: OrderRow[],
+): (U & { orders: OrderRow[] })[] {
+  const byUser = new Map<number, OrderRow[]>()
+  for (const order of orders) {
+    const list = byUser.get(order.user_id)
+    if (list === undefined) byUser.set(order.user_id, [order])
+    else list.push(order)
+  }
+  return rows.map((row) => ({ ...row, orders: byUser.get(row.id) ?? [] }))
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'findById',
+    variants: {
+      repository: () => users.findById(randomId()),
+      'bare Kysely': () =>
+        db.selectFrom('users').select(VISIBLE).where('id', '=', randomId()).limit(1).executeTakeFirst(),
+      'mysql2 execute': () =>
+        raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ? limit ?`, [randomId(), 1]),
+    },
+  },
+  {
+    name: 'findMany 100 rows',
+    variants: {
+      repository: () => {
+        const from = randomId(USERS - 100)
+        return users.findMany({ where: (eb) => eb('id', '>=', from), limit: 100 })
+      },
+      'bare Kysely': () =>
+        db
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where('id', '>=', randomId(USERS - 100))
+          .orderBy('id', 'asc')
+          .limit(100)
+          .execute(),
+      'mysql2 execute': () =>
+        raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` >= ? order by \`id\` asc limit ?`, [
+          randomId(USERS - 100),
+          100,
+        ]),
+    },
+  },
+  {
+    name: 'create (insert + read back)',
+    variants: {
+      repository: () => users.create({ email: nextEmail(), first_name: 'Bench', last_name: 'Mark' }),
+      'bare Kysely': async () => {
+        const result = await db
+          .insertInto('users')
+          .values({ email: nextEmail(), first_name: 'Bench', last_name: 'Mark' })
+          .executeTakeFirstOrThrow()
+        return db
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where('id', '=', Number(result.insertId))
+          .limit(1)
+          .executeTakeFirst()
+      },
+      'mysql2 execute': async () => {
+        const [result] = await raw.execute(
+          'insert into `users` (`email`, `first_name`, `last_name`) values (?, ?, ?)',
+          [nextEmail(), 'Bench', 'Mark'],
+        )
+        const id = (result as { insertId: number }).insertId
+        return raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ? limit ?`, [id, 1])
+      },
+    },
+  },
+  {
+    name: '50 users with their orders',
+    variants: {
+      'repository (2 queries)': () => {
+        const from = randomId(USERS - 50)
+        return users.findMany({ where: (eb) => eb('id', '>=', from), limit: 50, with: { orders: true } })
+      },
+      'bare Kysely (2 queries)': async () => {
+        const rows = await db
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where('id', '>=', randomId(USERS - 50))
+          .orderBy('id')
+          .limit(50)
+          .execute()
+        const orders = await db
+          .selectFrom('orders')
+          .select(ORDER_COLUMNS)
+          .where(
+            'user_id',
+            'in',
+            rows.map((row) => row.id),
+          )
+          .orderBy('id')
+          .execute()
+        return attachOrders(rows, orders)
+      },
+      'mysql2 execute (2 queries)': async () => {
+        const [rows] = await raw.execute<RowDataPacket[]>(
+          `select ${VISIBLE_SQL} from \`users\` where \`id\` >= ? order by \`id\` limit ?`,
+          [randomId(USERS - 50), 50],
+        )
+        const ids = rows.map((row) => row.id as number)
+        const [orders] = await raw.execute<RowDataPacket[]>(
+          `select ${ORDER_SQL} from \`orders\` where \`user_id\` in (${ids.map(() => '?').join(', ')}) order by \`id\``,
+          ids,
+        )
+        return attachOrders(rows as { id: number }[], orders as OrderRow[])
+      },
+      'Kysely JSON_ARRAYAGG (1 query)': async () => {
+        const { rows } = await sql<{
+          id: number
+          email: string
+          first_name: string
+          last_name: string
+          status: string
+          created_at: Date
+          updated_at: Date
+          orders: string | null
+        }>`select u.id, u.email, u.first_name, u.last_name, u.status, u.created_at, u.updated_at,
+            (select json_arrayagg(json_object('id', cast(o.id as char), 'user_id', o.user_id, 'status', o.status,
+                'total', cast(o.total as char), 'created_at', o.created_at) order by o.id)
+             from orders o where o.user_id = u.id) as orders
+           from users u where u.id >= ${randomId(USERS - 50)} order by u.id limit 50`.execute(db)
+        // MariaDB returns JSON as text; dates come back as 'YYYY-MM-DD HH:MM:SS.fff' text and must be re-typed.
+        return rows.map((row) => ({
+          ...row,
+          orders: (JSON.parse(row.orders ?? '[]') as OrderRow[]).map((order) => ({
+            ...order,
+            created_at: new Date(`${String(order.created_at).replace(' ', 'T')}Z`),
+          })),
+        }))
+      },
+    },
+  },
+]
+
+interface RoundResult {
+  readonly opsPerSecond: number
+  readonly cpuMicros: number
+}
+
+async function round(variant: Variant, seconds: number): Promise<RoundResult> {
+  const deadline = performance.now() + seconds * 1_000
+  let done = 0
+  const started = performance.now()
+  const cpu = process.cpuUsage()
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (performance.now() < deadline) {
+        await variant()
+        done++
+      }
+    }),
+  )
+  const used = process.cpuUsage(cpu)
+  return {
+    opsPerSecond: (done * 1_000) / (performance.now() - started),
+    cpuMicros: (used.user + used.system) / done,
+  }
+}
+
+/** A random order (Fisher-Yates). */
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items]
+  for (let index = copy.length - 1; index > 0; index--) {
+    const other = Math.floor(Math.random() * (index + 1))
+    ;[copy[index], copy[other]] = [copy[other]!, copy[index]!]
+  }
+  return copy
+}
+
+/** Collects the heap between rounds when node runs with --expose-gc. */
+const collectGarbage = (): void => (globalThis as { gc?: () => void }).gc?.()
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((x, y) => x - y)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+// Round trips of the relation load, counted once.
+{
+  let queries = 0
+  const logged = createDatabase<DB>({ url: test.url, log: () => void queries++ })
+  await createRepository(logged.db, shop, 'users').findMany({ limit: 50, with: { orders: true } })
+  console.log(`round trips for 50 users with their orders: repository ${queries}, JSON_ARRAYAGG 1`)
+  await logged.close()
+}
+
+console.log(
+  `kysely-toolkit repository bench: ${IN_FLIGHT} in flight, ${ROUNDS} shuffled rounds of ${SECONDS} s per variant, ` +
+    `gc between rounds ${(globalThis as { gc?: unknown }).gc === undefined ? 'off' : 'on'}, ` +
+    `${USERS} users × ${ORDERS_PER_USER} orders, ${(await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]!.v}`,
+)
+for (const scenario of scenarios) {
+  if (ONLY !== '' && !scenario.name.includes(ONLY)) continue
+  const names = Object.keys(scenario.variants)
+  for (const name of names) await round(scenario.variants[name]!, 0.5) // warm-up
+  const results = new Map<string, RoundResult[]>(names.map((name) => [name, []]))
+  for (let index = 0; index < ROUNDS; index++) {
+    for (const name of shuffled(names)) {
+      collectGarbage()
+      results.get(name)!.push(await round(scenario.variants[name]!, SECONDS))
+    }
+  }
+  const baseline = median(results.get(names[1]!)!.map((result) => result.opsPerSecond))
+  console.log(`\n${scenario.name}`)
+  for (const name of names) {
+    const ops = median(results.get(name)!.map((result) => result.opsPerSecond))
+    const cpu = median(results.get(name)!.map((result) => result.cpuMicros))
+    console.log(
+      `  ${name.padEnd(32)} ${ops.toFixed(0).padStart(7)} ops/s  ${(ops / baseline).toFixed(3)} × ${names[1]}  ` +
+        `${cpu.toFixed(0).padStart(5)} µs CPU/op`,
+    )
+  }
+}
+await raw.end()
+
+// The same calls on an in-memory driver: the JavaScript cost per call, without the server.
+{
+  const now = new Date()
+  const userRows = Array.from({ length: 100 }, (_, index) => ({
+    id: index + 1,
+    email: `user${index + 1}@example.com`,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    status: 'active',
+    created_at: now,
+    updated_at: now,
+  }))
+  const orderRows = Array.from({ length: 250 }, (_, index) => ({
+    id: String(index + 1),
+    user_id: (index % 50) + 1,
+    status: 'completed',
+    total: '12.50',
+    created_at: now,
+  }))
+  const answer = (statement: string): unknown => {
+    if (statement.startsWith('insert')) return { insertId: 7, affectedRows: 1 }
+    if (statement.includes('from `orders`')) return orderRows.map((row) => ({ ...row }))
+    const limit =
+      /limit \?$/.test(statement) && statement.includes('`id` = ?')
+        ? 1
+        : statement.includes('in (')
+          ? 50
+          : 100
+    return userRows.slice(0, limit).map((row) => ({ ...row }))
+  }
+  const connection = {
+    query(
+      statement: string,
+      _parameters: readonly unknown[],
+      callback?: (error: unknown, result: unknown) => void,
+    ) {
+      if (callback) queueMicrotask(() => callback(null, answer(statement)))
+      return { stream: () => (async function* () {})() }
+    },
+    release() {},
+  } as unknown as MysqlPoolConnection
+  const pool: MysqlPool = {
+    getConnection: (callback) => queueMicrotask(() => callback(null, connection)),
+    end: (callback) => callback(null),
+  }
+  const memory = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) })
+  const memoryUsers = createRepository(memory, shop, 'users', { maxLimit: 100 })
+  const pairs: Record<string, Record<string, Variant>> = {
+    findById: {
+      repository: () => memoryUsers.findById(1),
+      'bare Kysely': () =>
+        memory.selectFrom('users').select(VISIBLE).where('id', '=', 1).limit(1).executeTakeFirst(),
+    },
+    'findMany 100 rows': {
+      repository: () => memoryUsers.findMany({ where: (eb) => eb('id', '>=', 1), limit: 100 }),
+      'bare Kysely': () =>
+        memory
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where('id', '>=', 1)
+          .orderBy('id', 'asc')
+          .limit(100)
+          .execute(),
+    },
+    create: {
+      repository: () =>
+        memoryUsers.create({ email: 'bench@example.com', first_name: 'Bench', last_name: 'Mark' }),
+      'bare Kysely': async () => {
+        const result = await memory
+          .insertInto('users')
+          .values({ email: 'bench@example.com', first_name: 'Bench', last_name: 'Mark' })
+          .executeTakeFirstOrThrow()
+        return memory
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where('id', '=', Number(result.insertId))
+          .limit(1)
+          .executeTakeFirst()
+      },
+    },
+    '50 users with their orders': {
+      repository: () =>
+        memoryUsers.findMany({ where: (eb) => eb('id', '>=', 1), limit: 50, with: { orders: true } }),
+      'bare Kysely': async () => {
+        const rows = await memory
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where('id', '>=', 1)
+          .orderBy('id')
+          .limit(50)
+          .execute()
+        const orders = await memory
+          .selectFrom('orders')
+          .select(ORDER_COLUMNS)
+          .where(
+            'user_id',
+            'in',
+            rows.map((row) => row.id),
+          )
+          .orderBy('id')
+          .execute()
+        return attachOrders(rows, orders)
+      },
+    },
+  }
+  const cpuPerCall = async (variant: Variant, calls: number): Promise<number> => {
+    const cpu = process.cpuUsage()
+    for (let index = 0; index < calls; index++) await variant()
+    const used = process.cpuUsage(cpu)
+    return (used.user + used.system) / calls
+  }
+  console.log('\nJavaScript per call on an in-memory driver (best of 15 interleaved rounds of 2,000 calls)')
+  for (const [scenario, variants] of Object.entries(pairs)) {
+    if (ONLY !== '' && !scenario.includes(ONLY)) continue
+    const best = new Map<string, number>()
+    for (const variant of Object.values(variants)) await cpuPerCall(variant, 2_000)
+    for (let index = 0; index < 15; index++) {
+      for (const [name, variant] of Object.entries(variants)) {
+        best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, await cpuPerCall(variant, 2_000)))
+      }
+    }
+    const repository = best.get('repository')!
+    const bare = best.get('bare Kysely')!
+    console.log(
+      `  ${scenario.padEnd(28)} repository ${repository.toFixed(1).padStart(6)} µs  bare Kysely ${bare.toFixed(1).padStart(6)} µs  ` +
+        `(+${(repository - bare).toFixed(1)} µs)`,
+    )
+  }
+  await memory.destroy()
+}

@@ -1,0 +1,59 @@
+import { parseArgs } from 'node:util'
+import { listBackups } from '../backup/list-backups.js'
+import { formatBytes, loadBackupConfig } from './backup-cli-support.js'
+import { type Command, UsageError } from './command.js'
+
+/** `kysely-toolkit backup list`. */
+export const backupListCommand: Command = {
+  name: 'list',
+  summary: 'List the backups in a directory, newest first',
+  usage: `Usage: kysely-toolkit backup list [--dir <dir>] [--checksums] [--json]
+
+Options:
+  --dir <dir>       backup directory (default: config backup.directory, else ./backups)
+  --checksums       also check each archive's SHA-256 (reads every archive)
+  --json            print JSON on stdout
+  --config <file>   config file`,
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: {
+        dir: { type: 'string' },
+        checksums: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        config: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    })
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`)
+    const directory = values.dir ?? (await loadBackupConfig(io, values.config)).directory
+    const entries = await listBackups(directory, { checksums: values.checksums })
+    if (values.json) {
+      io.stdout.write(
+        `${JSON.stringify(
+          entries.map((entry) => ({
+            manifestPath: entry.manifestPath,
+            archivePath: entry.archivePath,
+            createdAt: entry.createdAt.toISOString(),
+            database: entry.manifest.database,
+            rows: entry.manifest.rows,
+            bytes: entry.manifest.archive.bytes,
+            status: entry.status,
+            problem: entry.problem,
+          })),
+          null,
+          2,
+        )}\n`,
+      )
+      return 0
+    }
+    for (const entry of entries) {
+      io.stdout.write(
+        `${entry.createdAt.toISOString()}  ${entry.status === 'ok' ? 'ok     ' : 'DAMAGED'}  ${entry.manifest.database}  ${entry.manifest.rows ?? '?'} rows  ${formatBytes(entry.manifest.archive.bytes)}  ${entry.manifestPath}${entry.problem ? `  (${entry.problem})` : ''}\n`,
+      )
+    }
+    io.stdout.write(`${entries.length} backup(s) in ${directory}\n`)
+    return 0
+  },
+}

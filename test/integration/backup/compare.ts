@@ -1,0 +1,117 @@
+import { createConnection } from 'mysql2/promise'
+
+/** Everything about one database that a backup must keep, for comparing a source and its restored copy. */
+export interface DatabaseSnapshot {
+  readonly tables: Record<
+    string,
+    { checksum: string; rows: number; autoIncrement: string | null; create: string }
+  >
+  readonly views: Record<string, string>
+  readonly triggers: Record<string, string>
+  readonly routines: Record<string, string>
+}
+
+const DEFINER = /\s+DEFINER=`(?:[^`]|``)*`@`(?:[^`]|``)*`/
+
+/** Reads a {@link DatabaseSnapshot} of `database` on the server at `serverUrl`. */
+export async function snapshotDatabase(serverUrl: string, database: string): Promise<DatabaseSnapshot> {
+  const connection = await createConnection({
+    uri: serverUrl,
+    database,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  })
+  try {
+    const [tableRows] = await connection.query<never[]>(
+      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+      [database],
+    )
+    const tables: DatabaseSnapshot['tables'] = {}
+    for (const { name } of tableRows as { name: string }[]) {
+      const [[checksum]] = (await connection.query(`CHECKSUM TABLE \`${name}\``)) as unknown as [
+        { Checksum: string | number }[],
+      ]
+      const [[count]] = (await connection.query(`SELECT COUNT(*) AS n FROM \`${name}\``)) as unknown as [
+        { n: number }[],
+      ]
+      const [[created]] = (await connection.query(`SHOW CREATE TABLE \`${name}\``)) as unknown as [
+        Record<string, string>[],
+      ]
+      const create = created!['Create Table']!
+      tables[name] = {
+        checksum: String(checksum!.Checksum),
+        rows: Number(count!.n),
+        autoIncrement: /AUTO_INCREMENT=(\d+)/.exec(create)?.[1] ?? null,
+        create,
+      }
+    }
+    const views: Record<string, string> = {}
+    const [viewRows] = (await connection.query(
+      'SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?',
+      [database],
+    )) as unknown as [{ name: string }[]]
+    for (const { name } of viewRows) {
+      const [[created]] = (await connection.query(`SHOW CREATE VIEW \`${name}\``)) as unknown as [
+        Record<string, string>[],
+      ]
+      views[name] = created!['Create View']!.replace(DEFINER, '')
+    }
+    const triggers: Record<string, string> = {}
+    const [triggerRows] = (await connection.query(
+      'SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tbl, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event, ACTION_STATEMENT AS body, SQL_MODE AS mode FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?',
+      [database],
+    )) as unknown as [
+      { name: string; tbl: string; timing: string; event: string; body: string; mode: string }[],
+    ]
+    for (const row of triggerRows)
+      triggers[row.name] = `${row.timing} ${row.event} ON ${row.tbl} [${row.mode}]: ${row.body}`
+    const routines: Record<string, string> = {}
+    const [routineRows] = (await connection.query(
+      'SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type, ROUTINE_DEFINITION AS body, SQL_MODE AS mode, SECURITY_TYPE AS security FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?',
+      [database],
+    )) as unknown as [{ name: string; type: string; body: string; mode: string; security: string }[]]
+    for (const row of routineRows)
+      routines[`${row.type} ${row.name}`] = `[${row.mode}] ${row.security}: ${row.body}`
+    return { tables, views, triggers, routines }
+  } finally {
+    await connection.end()
+  }
+}
+
+/** Runs statements on a database, one by one. */
+export async function runStatements(
+  serverUrl: string,
+  database: string,
+  statements: readonly string[],
+): Promise<void> {
+  const connection = await createConnection({ uri: serverUrl, database })
+  try {
+    for (const statement of statements) await connection.query(statement)
+  } finally {
+    await connection.end()
+  }
+}
+
+/** Drops databases, ignoring ones that do not exist. */
+export async function dropDatabases(serverUrl: string, names: readonly string[]): Promise<void> {
+  const connection = await createConnection({ uri: serverUrl })
+  try {
+    for (const name of names) await connection.query(`DROP DATABASE IF EXISTS \`${name}\``)
+  } finally {
+    await connection.end()
+  }
+}
+
+/** Whether a database exists. */
+export async function databaseExists(serverUrl: string, name: string): Promise<boolean> {
+  const connection = await createConnection({ uri: serverUrl })
+  try {
+    const [rows] = (await connection.query(
+      'SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+      [name],
+    )) as unknown as [unknown[]]
+    return rows.length > 0
+  } finally {
+    await connection.end()
+  }
+}
