@@ -1,6 +1,7 @@
 import { InvalidOptionsError, type OptionsProblem } from '../../error/invalid-options-error.js'
 import { MAX_BLIND_INDEX_BITS } from './blind-index.js'
 import { type ColumnContext, createColumnContext, type EncryptableValue } from './envelope.js'
+import { queryNameForms } from './name-forms.js'
 
 /**
  * A blind index for an encrypted column: a companion integer column holding a short keyed hash of the
@@ -71,6 +72,49 @@ export type EncryptedTables<DB = UnknownDatabase> = {
   }
 }
 
+type IsUpperCase<C extends string> = C extends Lowercase<C> ? false : true
+type SnakeCaseRest<S extends string, PreviousUpper extends boolean> = S extends `${infer C}${infer Rest}`
+  ? IsUpperCase<C> extends true
+    ? `${PreviousUpper extends true ? '' : '_'}${Lowercase<C>}${SnakeCaseRest<Rest, true>}`
+    : `${C}${SnakeCaseRest<Rest, false>}`
+  : ''
+
+/**
+ * A camelCase name in snake_case, as Kysely's `CamelCasePlugin` maps it with its default options
+ * (`socialSecurityNumber` → `social_security_number`; a run of capitals gets one underscore: `userID` → `user_id`).
+ *
+ * @example
+ * ```ts
+ * import type { SnakeCase } from 'kysely-toolkit/encryption'
+ *
+ * const column: SnakeCase<'emailAddress'> = 'email_address'
+ * ```
+ */
+export type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}`
+  ? `${Lowercase<C>}${SnakeCaseRest<Rest, IsUpperCase<C>>}`
+  : S
+
+/**
+ * A database interface with camelCase names (as codegen writes it for `CamelCasePlugin`) in the database's
+ * snake_case naming: the encryption plugin is configured with the database's names, in either plugin order.
+ *
+ * @example
+ * ```ts
+ * import { CamelCasePlugin, Kysely } from 'kysely'
+ * import { createKeyring, EncryptionPlugin, readKeysFromEnv, type SnakeCaseDatabase } from 'kysely-toolkit/encryption'
+ *
+ * interface DB { userProfiles: { id: number; socialSecurityNumber: string | null } }
+ * const encryption = new EncryptionPlugin<SnakeCaseDatabase<DB>>({
+ *   keyring: createKeyring({ keys: readKeysFromEnv() }),
+ *   tables: { user_profiles: { social_security_number: true } },
+ * })
+ * const db = new Kysely<DB>({ dialect, plugins: [new CamelCasePlugin(), encryption] })
+ * ```
+ */
+export type SnakeCaseDatabase<DB> = {
+  [T in keyof DB & string as SnakeCase<T>]: { [C in keyof DB[T] & string as SnakeCase<C>]: DB[T][C] }
+}
+
 /** A configured blind index. @internal */
 export interface ResolvedBlindIndex {
   readonly column: string
@@ -84,22 +128,57 @@ export interface EncryptedColumn extends ColumnContext {
   readonly maxPlaintextBytes: number
 }
 
-/** The configured encrypted columns, looked up by table and column name. @internal */
+/** The encrypted columns of one table. @internal */
+export interface EncryptedTable {
+  /** The table's name in the database, as configured. */
+  readonly name: string
+  /** The encrypted columns by their database name. */
+  readonly columns: ReadonlyMap<string, EncryptedColumn>
+  /** The encrypted columns by every name a query may use for them (see `queryNameForms`). */
+  readonly lookup: ReadonlyMap<string, EncryptedColumn>
+}
+
+/**
+ * The configured encrypted columns, looked up by table and column name: the database's names, or their
+ * camelCase forms (for queries that `CamelCasePlugin` has not rewritten yet).
+ * @internal
+ */
 export class EncryptedColumnRegistry {
-  readonly #tables: ReadonlyMap<string, ReadonlyMap<string, EncryptedColumn>>
+  readonly #tables: ReadonlyMap<string, EncryptedTable>
+  readonly #lookup = new Map<string, EncryptedTable>()
 
   constructor(tables: ReadonlyMap<string, ReadonlyMap<string, EncryptedColumn>>) {
-    this.#tables = tables
+    const resolved = new Map<string, EncryptedTable>()
+    for (const [name, columns] of tables) {
+      const lookup = new Map<string, EncryptedColumn>()
+      for (const [columnName, column] of columns) {
+        for (const form of queryNameForms(columnName)) if (!lookup.has(form)) lookup.set(form, column)
+      }
+      // A database name wins over another column's camelCase form.
+      for (const [columnName, column] of columns) lookup.set(columnName, column)
+      resolved.set(name, { name, columns, lookup })
+    }
+    this.#tables = resolved
+    for (const table of resolved.values()) {
+      for (const form of queryNameForms(table.name))
+        if (!this.#lookup.has(form)) this.#lookup.set(form, table)
+    }
+    for (const table of resolved.values()) this.#lookup.set(table.name, table)
   }
 
-  /** The encrypted columns of a table, or `undefined` when it has none. */
-  table(table: string): ReadonlyMap<string, EncryptedColumn> | undefined {
-    return this.#tables.get(table)
+  /** The encrypted table a query names (in the database's naming or camelCase), if it has encrypted columns. */
+  table(name: string): EncryptedTable | undefined {
+    return this.#lookup.get(name)
+  }
+
+  /** Every configured table. */
+  tables(): IterableIterator<EncryptedTable> {
+    return this.#tables.values()
   }
 
   /** Every configured column. */
   *columns(): IterableIterator<EncryptedColumn> {
-    for (const columns of this.#tables.values()) yield* columns.values()
+    for (const table of this.#tables.values()) yield* table.columns.values()
   }
 }
 

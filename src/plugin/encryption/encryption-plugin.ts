@@ -33,6 +33,7 @@ import {
   sealValue,
 } from './envelope.js'
 import { type EncryptionKeyring, getKeyringState } from './keyring.js'
+import { findResultKey, resultKeyCandidates } from './name-forms.js'
 
 /**
  * Options of {@link EncryptionPlugin}.
@@ -113,6 +114,9 @@ export interface PluginInternals {
  * ```sql
  * select *, `email` as `__kt_lookup_0` from `users` where `email_index` = ?
  * ```
+ *
+ * With Kysely's `CamelCasePlugin`, installed before or after this plugin: configure the database's names; queries
+ * may use their camelCase forms (see `SnakeCaseDatabase`).
  *
  * Caveats: raw SQL (`sql\`...\``) is neither encrypted nor decrypted; comparisons, LIKE, ORDER BY, GROUP BY
  * and functions on an encrypted column throw `UnsupportedEncryptedOperationError` (equality through a blind
@@ -232,7 +236,7 @@ export class EncryptionPlugin<DB = UnknownDatabase> implements KyselyPlugin {
   }
 
   #column(table: string, column: string): EncryptedColumn {
-    const resolved = this.#registry.table(table)?.get(column)
+    const resolved = this.#registry.table(table)?.lookup.get(column)
     if (resolved === undefined)
       throw new EncryptionSetupError([`${table}.${column} is not an encrypted column`])
     return resolved
@@ -259,7 +263,9 @@ export class EncryptionPlugin<DB = UnknownDatabase> implements KyselyPlugin {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return value
     const copy: Record<string, unknown> = { ...value }
     for (const [key, plan] of fields) {
-      if (key in copy) copy[key] = this.#decryptPlan(plan, copy[key])
+      const found = findResultKey(copy, key)
+      if (found === undefined) throw missingResultKey(key, plan)
+      copy[found] = this.#decryptPlan(plan, copy[found])
     }
     return copy
   }
@@ -284,9 +290,23 @@ export class EncryptionPlugin<DB = UnknownDatabase> implements KyselyPlugin {
   #decryptRows(state: QueryState, rows: readonly UnknownRow[]): UnknownRow[] {
     const { plan } = state
     const result: UnknownRow[] = []
+    const first = rows[0]
+    if (first === undefined) return result
+    // The rows' keys: the planned ones, or their forms after a CamelCasePlugin (every row has the same keys).
+    const fields: [string, ValuePlan][] = []
+    for (const [key, valuePlan] of plan.fields) {
+      const found = findResultKey(first, key)
+      if (found === undefined) throw missingResultKey(key, valuePlan)
+      fields.push([found, valuePlan])
+    }
+    const filters = plan.filters.map((filter) => {
+      const found = findResultKey(first, filter.key)
+      if (found === undefined) throw missingResultKey(filter.key, undefined)
+      return { filter, key: found }
+    })
     for (const row of rows) {
-      if (plan.filters.length > 0) {
-        if (!plan.filters.every((filter) => this.#matches(filter, row[filter.key]))) continue
+      if (filters.length > 0) {
+        if (!filters.every(({ filter, key }) => this.#matches(filter, row[key]))) continue
         if (state.skipped < plan.offset) {
           state.skipped++
           continue
@@ -295,14 +315,26 @@ export class EncryptionPlugin<DB = UnknownDatabase> implements KyselyPlugin {
         state.emitted++
       }
       const copy: Record<string, unknown> = { ...row }
-      for (const filter of plan.filters) delete copy[filter.key]
-      for (const [key, valuePlan] of plan.fields) {
-        if (key in copy) copy[key] = this.#decryptPlan(valuePlan, copy[key])
-      }
+      for (const { key } of filters) delete copy[key]
+      for (const [key, valuePlan] of fields) copy[key] = this.#decryptPlan(valuePlan, copy[key])
       result.push(copy)
     }
     return result
   }
+}
+
+/**
+ * A planned result column is in no form in the row: another plugin renamed it in a way the encryption plugin
+ * cannot follow, or a configured column does not exist. Failing beats returning ciphertext as if it were data.
+ */
+function missingResultKey(key: string, plan: ValuePlan | undefined): EncryptionSetupError {
+  const column = plan?.kind === 'cipher' ? ` (${plan.column.table}.${plan.column.column})` : ''
+  return new EncryptionSetupError([
+    `the result has no column '${key}'${column} in any form the encryption plugin knows ` +
+      `(${resultKeyCandidates(key).join(', ')}): a plugin installed with it renames result columns in another ` +
+      'way (CamelCasePlugin works in either order, subclasses with their own mapping do not), or the column ' +
+      'does not exist',
+  ])
 }
 
 /** The configuration behind a plugin, for the setup check and rotation. @internal */

@@ -36,6 +36,7 @@ import { computeBlindIndex } from './blind-index.js'
 import type { EncryptedColumn, EncryptedColumnRegistry } from './encrypted-columns.js'
 import { type EncryptableValue, encodePayload, sealValue } from './envelope.js'
 import { type EncryptionKeyring, getKeyringState, type KeyringState } from './keyring.js'
+import { camelCaseLike, queryNameForms } from './name-forms.js'
 
 /** How to turn one result value back into plaintext. @internal */
 export type ValuePlan =
@@ -62,13 +63,29 @@ export interface ResultPlan {
   readonly offset: number
 }
 
+/**
+ * A table or derived table visible in a query. `columns` lists its planned columns under the names its rows
+ * have; `lookup` finds them by every name a query may use (for a table, the database's names and their
+ * camelCase forms).
+ */
 type Source =
   | {
       readonly kind: 'table'
       readonly table: string
       readonly columns: ReadonlyMap<string, ValuePlan> | undefined
+      readonly lookup: ReadonlyMap<string, ValuePlan> | undefined
     }
-  | { readonly kind: 'derived'; readonly columns: ReadonlyMap<string, ValuePlan> }
+  | {
+      readonly kind: 'derived'
+      readonly columns: ReadonlyMap<string, ValuePlan>
+      readonly lookup: ReadonlyMap<string, ValuePlan>
+    }
+
+interface TablePlans {
+  readonly table: string
+  readonly columns: ReadonlyMap<string, ValuePlan>
+  readonly lookup: ReadonlyMap<string, ValuePlan>
+}
 
 /** The tables visible at one level of a query, by alias or name. CTEs are keyed with {@link CTE_KEY}. */
 type Scope = ReadonlyMap<string, Source>
@@ -85,6 +102,11 @@ const INDEX_HINT =
   "Its blind index serves where(column, '=', value) and where(column, 'in', values) joined by AND in the " +
   'top-level WHERE of a SELECT, not in UPDATE, DELETE, joins, OR or subqueries: select the ids first, then ' +
   'update or delete by id.'
+
+/** A derived table: its output columns, found under their own names. */
+function derived(columns: ReadonlyMap<string, ValuePlan>): Source {
+  return { kind: 'derived', columns, lookup: columns }
+}
 
 function identifierName(node: OperationNode | undefined): string | undefined {
   return node !== undefined && IdentifierNode.is(node) ? node.name : undefined
@@ -192,7 +214,8 @@ function isNode(value: unknown): value is OperationNode {
 export class EncryptionTransformer extends OperationNodeTransformer {
   readonly #registry: EncryptedColumnRegistry
   readonly #keyring: EncryptionKeyring
-  readonly #tablePlans = new Map<string, ReadonlyMap<string, ValuePlan>>()
+  /** By the table's database name. */
+  readonly #tablePlans = new Map<string, TablePlans>()
   #scopes: Chain = []
   #plan: ResultPlan | undefined
   #keys: KeyringState | undefined
@@ -201,13 +224,12 @@ export class EncryptionTransformer extends OperationNodeTransformer {
     super()
     this.#registry = registry
     this.#keyring = keyring
-    for (const column of registry.columns()) {
-      let plans = this.#tablePlans.get(column.table) as Map<string, ValuePlan> | undefined
-      if (plans === undefined) {
-        plans = new Map()
-        this.#tablePlans.set(column.table, plans)
-      }
-      plans.set(column.column, { kind: 'cipher', column })
+    for (const table of registry.tables()) {
+      const plans = new Map<string, ValuePlan>()
+      for (const column of table.columns.values()) plans.set(column.column, { kind: 'cipher', column })
+      const lookup = new Map<string, ValuePlan>()
+      for (const [name, column] of table.lookup) lookup.set(name, plans.get(column.column)!)
+      this.#tablePlans.set(table.name, { table: table.name, columns: plans, lookup })
     }
   }
 
@@ -266,7 +288,7 @@ export class EncryptionTransformer extends OperationNodeTransformer {
     if (table !== undefined) scope.set(table, this.#tableSourceOf(table))
     this.#scopes = [...outer, ...this.#cteScopes(node.with, outer), scope]
     try {
-      const columns = table === undefined ? undefined : this.#registry.table(table)
+      const columns = table === undefined ? undefined : this.#registry.table(table)?.lookup
       const target = columns === undefined ? node : this.#encryptInsert(node, columns)
       const transformed = super.transformInsertQuery(target, queryId)
       if (isRoot && node.returning !== undefined) this.#plan = this.#returningPlan(node.returning.selections)
@@ -396,11 +418,12 @@ export class EncryptionTransformer extends OperationNodeTransformer {
     }
     // Where each encrypted column's blind index goes: an existing column (overwritten) or a new one.
     const allNames = [...names]
-    const indexPositions = encrypted.map((column) => {
+    const indexPositions = encrypted.map((column, position) => {
       if (column?.blindIndex === undefined) return -1
-      const existing = allNames.indexOf(column.blindIndex.column)
+      const forms = queryNameForms(column.blindIndex.column)
+      const existing = allNames.findIndex((name) => forms.includes(name))
       if (existing >= 0) return existing
-      allNames.push(column.blindIndex.column)
+      allNames.push(camelCaseLike(column.column, names[position]!, column.blindIndex.column))
       return allNames.length - 1
     })
     const rows = node.values.values.map((row) => {
@@ -446,8 +469,8 @@ export class EncryptionTransformer extends OperationNodeTransformer {
     }
   }
 
-  /** The encrypted column a SET target names, looked up in the innermost scope. */
-  #updateTarget(target: OperationNode): EncryptedColumn | undefined {
+  /** The encrypted column a SET target names, looked up in the innermost scope, with the name written. */
+  #updateTarget(target: OperationNode): { column: EncryptedColumn; name: string } | undefined {
     let qualifier: string | undefined
     let name: string
     if (ReferenceNode.is(target) && ColumnNode.is(target.column)) {
@@ -465,8 +488,8 @@ export class EncryptionTransformer extends OperationNodeTransformer {
     const sources = qualifier === undefined ? [...scope.values()] : [scope.get(qualifier)]
     for (const source of sources) {
       if (source?.kind !== 'table') continue
-      const plan = source.columns?.get(name)
-      if (plan?.kind === 'cipher') return plan.column
+      const plan = source.lookup?.get(name)
+      if (plan?.kind === 'cipher') return { column: plan.column, name }
     }
     return undefined
   }
@@ -475,11 +498,14 @@ export class EncryptionTransformer extends OperationNodeTransformer {
     const result: ColumnUpdateNode[] = []
     const indexUpdates = new Map<string, ColumnUpdateNode>()
     for (const update of updates) {
-      const column = this.#updateTarget(update.column)
-      if (column === undefined) {
+      const target = this.#updateTarget(update.column)
+      if (target === undefined) {
         result.push(update)
         continue
       }
+      const { column } = target
+      const indexName =
+        column.blindIndex && camelCaseLike(column.column, target.name, column.blindIndex.column)
       const { value } = update
       let sealed: OperationNode
       let index: OperationNode
@@ -492,13 +518,11 @@ export class EncryptionTransformer extends OperationNodeTransformer {
         FunctionNode.is(value) &&
         value.func.toLowerCase() === 'values' &&
         value.arguments.length === 1 &&
-        this.#updateTarget(value.arguments[0]!) === column
+        this.#updateTarget(value.arguments[0]!)?.column === column
       ) {
         // VALUES(col): the row's own, already encrypted, insert value.
         sealed = value
-        index = FunctionNode.create(value.func, [
-          ColumnNode.create(column.blindIndex?.column ?? column.column),
-        ])
+        index = FunctionNode.create(value.func, [ColumnNode.create(indexName ?? target.name)])
       } else {
         throw unsupportedWrite(
           column,
@@ -506,17 +530,18 @@ export class EncryptionTransformer extends OperationNodeTransformer {
         )
       }
       result.push(ColumnUpdateNode.create(update.column, sealed))
-      if (column.blindIndex !== undefined) {
+      if (column.blindIndex !== undefined && indexName !== undefined) {
         const indexTarget = ReferenceNode.is(update.column)
-          ? ReferenceNode.create(ColumnNode.create(column.blindIndex.column), update.column.table)
-          : ColumnNode.create(column.blindIndex.column)
+          ? ReferenceNode.create(ColumnNode.create(indexName), update.column.table)
+          : ColumnNode.create(indexName)
         indexUpdates.set(column.blindIndex.column, ColumnUpdateNode.create(indexTarget, index))
       }
     }
     if (indexUpdates.size === 0) return result
+    const managedNames = new Set([...indexUpdates.keys()].flatMap((name) => queryNameForms(name)))
     const managed = result.filter((update) => {
       const target = ReferenceNode.is(update.column) ? update.column.column : update.column
-      return !(ColumnNode.is(target) && indexUpdates.has(target.column.name))
+      return !(ColumnNode.is(target) && managedNames.has(target.column.name))
     })
     return [...managed, ...indexUpdates.values()]
   }
@@ -612,7 +637,10 @@ export class EncryptionTransformer extends OperationNodeTransformer {
     const key = `${LOOKUP_KEY}${filters.length}`
     filters.push({ key, column, expected })
     hidden.push(SelectionNode.create(AliasNode.create(reference, IdentifierNode.create(key))))
-    const indexReference = ReferenceNode.create(ColumnNode.create(index.column), reference.table)
+    const indexReference = ReferenceNode.create(
+      ColumnNode.create(camelCaseLike(column.column, reference.column.column.name, index.column)),
+      reference.table,
+    )
     return BinaryOperationNode.create(
       indexReference,
       operator,
@@ -625,7 +653,9 @@ export class EncryptionTransformer extends OperationNodeTransformer {
   // ---- scopes and result plans --------------------------------------------------------------------------
 
   #tableSourceOf(table: string): Source {
-    return { kind: 'table', table, columns: this.#tablePlans.get(table) }
+    const configured = this.#registry.table(table)
+    const plans = configured === undefined ? undefined : this.#tablePlans.get(configured.name)
+    return { kind: 'table', table, columns: plans?.columns, lookup: plans?.lookup }
   }
 
   /** A table name in FROM/JOIN: a CTE of that name if one is visible, else the table. */
@@ -644,8 +674,7 @@ export class EncryptionTransformer extends OperationNodeTransformer {
       const alias = identifierName(node.alias)
       if (alias === undefined) return
       if (TableNode.is(node.node)) scope.set(alias, this.#namedSource(tableName(node.node), chain))
-      else if (SelectQueryNode.is(node.node))
-        scope.set(alias, { kind: 'derived', columns: this.#planSelect(node.node, chain) })
+      else if (SelectQueryNode.is(node.node)) scope.set(alias, derived(this.#planSelect(node.node, chain)))
     } else if (node.kind === 'ListNode' || node.kind === 'UsingNode') {
       const items = node as unknown as { items?: readonly OperationNode[]; tables?: readonly OperationNode[] }
       for (const item of items.items ?? items.tables ?? []) this.#addSources(scope, item, chain)
@@ -660,7 +689,7 @@ export class EncryptionTransformer extends OperationNodeTransformer {
       const columns = SelectQueryNode.is(cte.expression)
         ? this.#planSelect(cte.expression, [...chain, scope])
         : NO_PLAN
-      scope.set(CTE_KEY + name, { kind: 'derived', columns })
+      scope.set(CTE_KEY + name, derived(columns))
     }
     return [scope]
   }
@@ -699,12 +728,12 @@ export class EncryptionTransformer extends OperationNodeTransformer {
       if (qualifier !== undefined) {
         const source = scope.get(qualifier)
         if (source === undefined) continue
-        const plan = source.columns?.get(column)
+        const plan = source.lookup?.get(column)
         return plan === undefined ? undefined : { plan, source }
       }
       for (const [key, source] of scope) {
         if (key.startsWith(CTE_KEY)) continue
-        const plan = source.columns?.get(column)
+        const plan = source.lookup?.get(column)
         if (plan !== undefined) return { plan, source }
       }
     }
@@ -775,10 +804,7 @@ export class EncryptionTransformer extends OperationNodeTransformer {
     const alias = /\bas\s+`?(\w+)`?\s*\)?\s*$/i.exec(node.sqlFragments.at(-1) ?? '')?.[1]
     let inner = chain
     if (subquery !== undefined && alias !== undefined) {
-      inner = [
-        ...chain,
-        new Map([[alias, { kind: 'derived', columns: this.#planSelect(subquery, chain) } as const]]),
-      ]
+      inner = [...chain, new Map([[alias, derived(this.#planSelect(subquery, chain))]])]
     }
     const isKey = (item: OperationNode): boolean => {
       const unwrapped = unwrapRaw(item)

@@ -19,10 +19,11 @@
  *
  * @module
  */
+import type { KeyObject } from 'node:crypto'
 import { DecryptionError, type DecryptionFailureReason } from '../../error/decryption-error.js'
 import { UnsupportedEncryptedOperationError } from '../../error/unsupported-encrypted-operation-error.js'
-import { GCM_TAG_BYTES, XAES_NONCE_BYTES } from './aes-gcm.js'
-import { type KeyringState, MAX_KEY_ID_LENGTH } from './keyring.js'
+import { aesGcmDecrypt, aesGcmEncrypt, GCM_IV_BYTES, GCM_TAG_BYTES, XAES_NONCE_BYTES } from './aes-gcm.js'
+import { KEY_ID, type KeyEntry, type KeyringState, MAX_KEY_ID_LENGTH, XAES_PREFIX_CHARS } from './keyring.js'
 
 /**
  * The envelope's version prefix. Every stored value starts with it.
@@ -69,7 +70,6 @@ export type EncryptableValue =
 
 /** Bytes the envelope adds to the value's own bytes before encoding: type tag, nonce, tag. */
 const OVERHEAD_BYTES = 1 + XAES_NONCE_BYTES + GCM_TAG_BYTES
-const BASE64URL = /^[A-Za-z0-9_-]*$/
 
 const TAG_STRING = 0x73 // s
 const TAG_NUMBER = 0x6e // n
@@ -232,76 +232,270 @@ export function decodePayload(payload: Buffer): EncryptableValue | undefined {
   }
 }
 
+// ---- the envelope body: base64url(nonce ‖ ciphertext ‖ tag) ----------------------------------------------
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+/** Character code → 6-bit value, -1 outside the base64url alphabet (codes above 127 are checked apart). */
+const BASE64URL_VALUES = Int8Array.from({ length: 128 }, (_, code) =>
+  BASE64URL_ALPHABET.indexOf(String.fromCharCode(code)),
+)
+/** Base64url characters of the 24-byte nonce: exactly 32, so the ciphertext starts on a 4-character group. */
+const NONCE_CHARS = (XAES_NONCE_BYTES / 3) * 4
+/** Bytes of ciphertext and tag at least: a one-byte payload (its type tag) and the tag. */
+const MIN_REST_BYTES = 1 + GCM_TAG_BYTES
+/** Sealed values up to this size decode into one reused buffer; longer ones (rare, large JSON) get their own. */
+const SCRATCH_BYTES = 16 * 1024
+/** Views into the scratch buffers are kept for lengths up to this (the values of typical columns). */
+const CACHED_VIEW_LENGTHS = 1024
+
+// Scratch buffers for the hot path. They hold nonces and ciphertext, and the plaintext of a string only while
+// it is encrypted (then wiped); never keys. Every use is synchronous, so one set serves all calls.
+//
+// A body is decoded so that its last byte lands on the last byte of `readScratch`: the tag's view is then
+// fixed, and the IV's and ciphertext's views depend only on the length, so they are made once per length.
+const readScratch = Buffer.alloc(SCRATCH_BYTES)
+const readTag = readScratch.subarray(SCRATCH_BYTES - GCM_TAG_BYTES)
+const readViews: Array<SealedViews | undefined> = []
+/** The payload of a string being sealed (wiped after use), and its views by length. */
+const payloadScratch = Buffer.alloc(SCRATCH_BYTES)
+const payloadViews: Array<Buffer | undefined> = []
+/** `IV ‖ ciphertext ‖ tag` of a value being sealed (the nonce prefix is written as text). */
+const writeScratch = Buffer.alloc(SCRATCH_BYTES)
+const writeIv = writeScratch.subarray(0, GCM_IV_BYTES)
+
+/** Views of a decoded `nonce ‖ ciphertext ‖ tag`. */
+interface SealedViews {
+  readonly buffer: Buffer
+  /** Where the nonce starts in `buffer`. */
+  readonly start: number
+  readonly iv: Buffer
+  readonly ciphertext: Buffer
+  readonly tag: Buffer
+}
+
+/** The views for a sealed value whose ciphertext and tag take `restBytes` bytes. */
+function sealedViews(restBytes: number): SealedViews {
+  let views = readViews[restBytes]
+  if (views === undefined) {
+    const buffer =
+      restBytes + XAES_NONCE_BYTES <= SCRATCH_BYTES
+        ? readScratch
+        : Buffer.allocUnsafe(restBytes + XAES_NONCE_BYTES)
+    const start = buffer.length - restBytes - XAES_NONCE_BYTES
+    views = {
+      buffer,
+      start,
+      iv: buffer.subarray(start + 12, start + XAES_NONCE_BYTES),
+      ciphertext: buffer.subarray(start + XAES_NONCE_BYTES, buffer.length - GCM_TAG_BYTES),
+      tag: buffer === readScratch ? readTag : buffer.subarray(buffer.length - GCM_TAG_BYTES),
+    }
+    if (buffer === readScratch && restBytes <= CACHED_VIEW_LENGTHS) readViews[restBytes] = views
+  }
+  return views
+}
+
+/** Bytes that `chars` base64url characters decode to; -1 for a length no canonical encoding has. */
+function decodedLength(chars: number): number {
+  const rest = chars & 3
+  if (chars < 0 || rest === 1) return -1
+  return (chars >>> 2) * 3 + (rest === 0 ? 0 : rest - 1)
+}
+
+/**
+ * Decodes `text[from, to)` as unpadded base64url into `out` from `offset`, checking every character against
+ * the alphabet (Node's decoder skips unknown characters and also takes `+`, `/` and `=`) and that the unused
+ * low bits of the last character are zero (decoders ignore them, so without this check four spellings of an
+ * envelope would decrypt: the stored text would be malleable though the bytes are not). One pass, no
+ * intermediate string. Returns whether the text was canonical.
+ */
+function decodeBase64url(text: string, from: number, to: number, out: Buffer, offset: number): boolean {
+  const values = BASE64URL_VALUES
+  const whole = to - ((to - from) & 3)
+  let o = offset
+  let i = from
+  for (; i < whole; i += 4) {
+    const a = text.charCodeAt(i)
+    const b = text.charCodeAt(i + 1)
+    const c = text.charCodeAt(i + 2)
+    const d = text.charCodeAt(i + 3)
+    if ((a | b | c | d) > 127) return false
+    const v = (values[a]! << 18) | (values[b]! << 12) | (values[c]! << 6) | values[d]!
+    if (v < 0) return false
+    out[o] = v >>> 16
+    out[o + 1] = (v >>> 8) & 0xff
+    out[o + 2] = v & 0xff
+    o += 3
+  }
+  const rest = to - i
+  if (rest === 0) return true
+  if (rest === 1) return false
+  const a = text.charCodeAt(i)
+  const b = text.charCodeAt(i + 1)
+  const c = rest === 3 ? text.charCodeAt(i + 2) : 0x41 // 'A' is 0
+  if ((a | b | c) > 127) return false
+  const v = (values[a]! << 18) | (values[b]! << 12) | (values[c]! << 6)
+  if (v < 0) return false
+  out[o] = v >>> 16
+  if (rest === 2) return (v & 0xffff) === 0
+  out[o + 1] = (v >>> 8) & 0xff
+  return (v & 0xff) === 0
+}
+
+/** The text of a stored value: a string, or the bytes of a binary column read as latin1. */
+function storedText(stored: unknown): string | undefined {
+  if (typeof stored === 'string') return stored
+  if (stored instanceof Uint8Array) {
+    return Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString('latin1')
+  }
+  return undefined
+}
+
 /**
  * Encrypts a value for a column under the keyring's current key. `null` and `undefined` are not for this
  * function: callers store NULL as NULL.
+ *
+ * The envelope body is the nonce prefix's text (constant per subkey) followed by `base64url(IV ‖ ciphertext ‖
+ * tag)`, assembled in a scratch buffer. A string's payload is written into a scratch buffer too (through a view
+ * made once per length) and wiped after use.
  * @internal
  */
 export function sealValue(keys: KeyringState, context: ColumnContext, value: unknown): string {
-  const payload = encodePayload(value, context)
-  const { keyId, sealed } = keys.seal(payload, context.aad)
+  let payload: Buffer
+  if (typeof value === 'string' && 1 + value.length * 3 <= SCRATCH_BYTES) {
+    // At most 3 UTF-8 bytes per UTF-16 unit: the string fits the scratch buffer.
+    payloadScratch[0] = TAG_STRING
+    const length = 1 + payloadScratch.write(value, 1, 'utf8')
+    let view = payloadViews[length]
+    if (view === undefined) {
+      view = payloadScratch.subarray(0, length)
+      if (length <= CACHED_VIEW_LENGTHS) payloadViews[length] = view
+    }
+    payload = view
+  } else {
+    payload = encodePayload(value, context)
+  }
+  const sealedLength = GCM_IV_BYTES + payload.length + GCM_TAG_BYTES
+  const sealed = sealedLength <= SCRATCH_BYTES ? writeScratch : Buffer.allocUnsafe(sealedLength)
+  const iv = sealed === writeScratch ? writeIv : sealed.subarray(0, GCM_IV_BYTES)
+  const entry = keys.current
+  const subkey = entry.nextWrite(iv)
+  const { ciphertext, tag } = aesGcmEncrypt(subkey, iv, payload, context.aad)
   payload.fill(0)
-  return `${ENVELOPE_PREFIX}${keyId}:${sealed.toString('base64url')}`
+  sealed.set(ciphertext, GCM_IV_BYTES)
+  sealed.set(tag, GCM_IV_BYTES + ciphertext.length)
+  return `${ENVELOPE_PREFIX}${entry.id}:${entry.writePrefixText}${sealed.toString('base64url', 0, sealedLength)}`
 }
 
 /** The parts of a stored envelope, or why it is not one. @internal */
 export type ParsedEnvelope =
-  | { readonly keyId: string; readonly sealed: Buffer; readonly prefixText: string }
+  | { readonly keyId: string; readonly sealed: Buffer }
   | { readonly failure: DecryptionFailureReason; readonly keyId?: string }
 
 /** Whether a stored value is text (or bytes) starting with the envelope prefix. @internal */
 export function isEnvelope(stored: unknown): boolean {
   if (typeof stored === 'string') return stored.startsWith(ENVELOPE_PREFIX)
-  if (stored instanceof Uint8Array) return Buffer.from(stored).toString('latin1', 0, 4) === ENVELOPE_PREFIX
+  if (stored instanceof Uint8Array) {
+    return (
+      stored.byteLength >= ENVELOPE_PREFIX.length &&
+      Buffer.from(stored.buffer, stored.byteOffset, ENVELOPE_PREFIX.length).toString('latin1') ===
+        ENVELOPE_PREFIX
+    )
+  }
   return false
 }
 
-const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-
 /**
- * Whether the unused low bits of the last character are zero. Decoders ignore them, so without this check
- * four spellings of every envelope would decrypt: the stored text would be malleable though the bytes are not.
+ * Where the body of an envelope starts, with its key id, or why it is not an envelope. Checks the prefix and
+ * the key id's syntax, not the body.
  */
-function canonicalEnd(body: string): boolean {
-  const unusedBits = body.length % 4 === 2 ? 4 : body.length % 4 === 3 ? 2 : 0
-  if (unusedBits === 0) return true
-  const value = BASE64URL_ALPHABET.indexOf(body[body.length - 1] ?? 'A')
-  return (value & ((1 << unusedBits) - 1)) === 0
-}
-
-/** Splits a stored value into key id and sealed bytes, checking only its shape. @internal */
-export function parseEnvelope(stored: unknown): ParsedEnvelope {
-  const text =
-    typeof stored === 'string'
-      ? stored
-      : stored instanceof Uint8Array
-        ? Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString('latin1')
-        : undefined
+function locateBody(
+  text: string | undefined,
+): { keyId: string; bodyStart: number } | { failure: DecryptionFailureReason } {
   if (text === undefined || !text.startsWith(ENVELOPE_PREFIX)) return { failure: 'not-ciphertext' }
   const separator = text.indexOf(':', ENVELOPE_PREFIX.length)
   if (separator < 0 || separator - ENVELOPE_PREFIX.length > MAX_KEY_ID_LENGTH) return { failure: 'malformed' }
   const keyId = text.slice(ENVELOPE_PREFIX.length, separator)
-  const body = text.slice(separator + 1)
-  if (keyId.length === 0 || body.length % 4 === 1 || !BASE64URL.test(body) || !canonicalEnd(body)) {
-    return { failure: 'malformed', keyId }
-  }
-  const sealed = Buffer.from(body, 'base64url')
-  if (sealed.length < OVERHEAD_BYTES) return { failure: 'malformed', keyId }
-  return { keyId, sealed, prefixText: body.slice(0, 16) }
+  // An id the keyring could never hold is damage, and stays out of error messages.
+  if (!KEY_ID.test(keyId)) return { failure: 'malformed' }
+  return { keyId, bodyStart: separator + 1 }
 }
 
-function openEnvelope(keys: KeyringState, context: ColumnContext, stored: unknown): [Buffer, string] {
-  const parsed = parseEnvelope(stored)
-  if ('failure' in parsed)
-    throw new DecryptionError(context.table, context.column, parsed.failure, parsed.keyId)
-  const payload = keys.open(parsed.keyId, parsed.sealed, context.aad, parsed.prefixText)
-  if (payload === 'unknown-key') {
-    throw new DecryptionError(context.table, context.column, 'unknown-key', parsed.keyId)
+/** Splits a stored value into key id and (a copy of) the sealed bytes, checking only its shape. @internal */
+export function parseEnvelope(stored: unknown): ParsedEnvelope {
+  const text = storedText(stored)
+  const located = locateBody(text)
+  if ('failure' in located) return located
+  const { keyId, bodyStart } = located
+  const restBytes = decodedLength(text!.length - bodyStart - NONCE_CHARS)
+  if (restBytes < MIN_REST_BYTES) return { failure: 'malformed', keyId }
+  const views = sealedViews(restBytes)
+  if (!decodeBase64url(text!, bodyStart, text!.length, views.buffer, views.start)) {
+    return { failure: 'malformed', keyId }
   }
-  if (payload === undefined) {
-    throw new DecryptionError(context.table, context.column, 'authentication-failed', parsed.keyId)
+  return { keyId, sealed: Buffer.from(views.buffer.subarray(views.start)) }
+}
+
+function decryptionError(
+  context: ColumnContext,
+  reason: DecryptionFailureReason,
+  keyId?: string,
+): DecryptionError {
+  return new DecryptionError(context.table, context.column, reason, keyId)
+}
+
+/**
+ * Authenticates and decrypts a stored value to its payload bytes (type tag and value).
+ *
+ * The hot path makes no intermediate strings or buffers besides the plaintext: one in-place comparison of the
+ * value's start with that of the last value read finds key and subkey (rows read together mostly share
+ * them; otherwise the key id is parsed and the subkey looked up by the prefix's text); the rest of the body
+ * is checked and decoded in one pass into a scratch buffer whose views are made once per length.
+ * Everything is still checked: prefix, key id, alphabet, canonical ending, length, tag.
+ */
+function openEnvelope(keys: KeyringState, context: ColumnContext, stored: unknown): Buffer {
+  const text = storedText(stored)
+  if (text === undefined) throw decryptionError(context, 'not-ciphertext')
+  const last = keys.lastRead
+  let entry: KeyEntry | undefined
+  let subkey: KeyObject | undefined
+  let keyId: string
+  let bodyStart: number
+  if (last !== undefined && text.startsWith(last.head)) {
+    // Same key and nonce prefix as the last value: those 16 characters were checked and decoded before.
+    entry = last.entry
+    subkey = last.subkey
+    keyId = entry.id
+    bodyStart = last.head.length - XAES_PREFIX_CHARS
+  } else {
+    const located = locateBody(text)
+    if ('failure' in located) throw decryptionError(context, located.failure)
+    keyId = located.keyId
+    bodyStart = located.bodyStart
+    entry = keys.entry(keyId)
+    subkey = entry?.cachedSubkey(text, bodyStart)
   }
-  return [payload, parsed.keyId]
+  const restBytes = decodedLength(text.length - bodyStart - NONCE_CHARS)
+  if (restBytes < MIN_REST_BYTES) throw decryptionError(context, 'malformed', keyId)
+  const views = sealedViews(restBytes)
+  const skipped = subkey === undefined ? 0 : XAES_PREFIX_CHARS
+  if (
+    !decodeBase64url(text, bodyStart + skipped, text.length, views.buffer, views.start + (skipped / 4) * 3)
+  ) {
+    throw decryptionError(context, 'malformed', keyId)
+  }
+  if (entry === undefined) throw decryptionError(context, 'unknown-key', keyId)
+  if (subkey === undefined) {
+    subkey = entry.deriveSubkey(
+      views.buffer.subarray(views.start, views.start + 12),
+      text.slice(bodyStart, bodyStart + XAES_PREFIX_CHARS),
+    )
+  }
+  if (last === undefined || last.subkey !== subkey) {
+    keys.lastRead = { head: text.slice(0, bodyStart + XAES_PREFIX_CHARS), entry, subkey }
+  }
+  const payload = aesGcmDecrypt(subkey, views.iv, views.ciphertext, views.tag, context.aad)
+  if (payload === undefined) throw decryptionError(context, 'authentication-failed', keyId)
+  return payload
 }
 
 /**
@@ -310,9 +504,12 @@ function openEnvelope(keys: KeyringState, context: ColumnContext, stored: unknow
  * @internal
  */
 export function openValue(keys: KeyringState, context: ColumnContext, stored: unknown): EncryptableValue {
-  const [payload, keyId] = openEnvelope(keys, context, stored)
-  const value = decodePayload(payload)
-  if (value === undefined) throw new DecryptionError(context.table, context.column, 'malformed', keyId)
+  const value = decodePayload(openEnvelope(keys, context, stored))
+  if (value === undefined) {
+    // Authentic, but an unknown type tag (a newer format): name the key, found again off the hot path.
+    const located = locateBody(storedText(stored))
+    throw decryptionError(context, 'malformed', 'keyId' in located ? located.keyId : undefined)
+  }
   return value
 }
 
@@ -322,5 +519,5 @@ export function openValue(keys: KeyringState, context: ColumnContext, stored: un
  * @internal
  */
 export function openPayload(keys: KeyringState, context: ColumnContext, stored: unknown): Buffer {
-  return openEnvelope(keys, context, stored)[0]
+  return openEnvelope(keys, context, stored)
 }

@@ -14,6 +14,8 @@ export type {
   BlindIndexOptions,
   EncryptedColumnOptions,
   EncryptedTables,
+  SnakeCase,
+  SnakeCaseDatabase,
   UnknownDatabase,
 } from './encrypted-columns.js'
 export { EncryptionPlugin, type EncryptionPluginOptions } from './encryption-plugin.js'

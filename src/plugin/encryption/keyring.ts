@@ -14,12 +14,8 @@ import { EncryptionSetupError } from '../../error/encryption-setup-error.js'
 import { InvalidOptionsError, type OptionsProblem } from '../../error/invalid-options-error.js'
 import {
   AES_256_KEY_BYTES,
-  aesGcmDecrypt,
-  aesGcmEncrypt,
   createAesKey,
   GCM_IV_BYTES,
-  GCM_TAG_BYTES,
-  XAES_NONCE_BYTES,
   XAES_VALUES_PER_SUBKEY,
   XaesKeyDeriver,
 } from './aes-gcm.js'
@@ -35,9 +31,12 @@ import {
  * ```
  */
 export const MAX_KEY_ID_LENGTH = 32
-const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/
+/** What a key id may look like. @internal */
+export const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/
 const BASE64 = /^(?:[A-Za-z0-9+/]+={0,2}|[A-Za-z0-9_-]+={0,2})$/
 const SUBKEY_CACHE_SIZE = 4096
+/** Base64url characters of a 12-byte subkey prefix. @internal */
+export const XAES_PREFIX_CHARS = 16
 
 /**
  * Key material: the keys by id, which one encrypts new values, and the blind-index key.
@@ -124,51 +123,89 @@ export interface EncryptionKeyring {
   toString(): string
 }
 
-/** One key: the XAES subkey deriver, the subkey now used for writes, and a cache of subkeys for reads. */
-class KeyEntry {
+/**
+ * One key: the XAES subkey deriver, the subkey now used for writes, and a cache of subkeys for reads.
+ * @internal
+ */
+export class KeyEntry {
   readonly id: string
   readonly #deriver: XaesKeyDeriver
   readonly #readCache = new Map<string, KeyObject>()
-  #writePrefix: Buffer | undefined
   /** The write prefix as base64url text: 12 bytes are exactly the first 16 characters of an envelope body. */
   #writePrefixText: string | undefined
   #writeSubkey: KeyObject | undefined
   #writesLeft = 0
+  /** The prefix text and subkey of the last value read: rows read together mostly share a subkey. */
+  #lastReadText: string | undefined
+  #lastReadSubkey: KeyObject | undefined
 
   constructor(id: string, key: KeyObject) {
     this.id = id
     this.#deriver = new XaesKeyDeriver(key)
   }
 
-  /** Writes the nonce into `nonce` (24 bytes) and returns the subkey for it. */
-  nextWrite(nonce: Buffer): KeyObject {
-    if (this.#writesLeft === 0 || this.#writeSubkey === undefined || this.#writePrefix === undefined) {
-      this.#writePrefix = randomBytes(12)
-      this.#writePrefixText = this.#writePrefix.toString('base64url')
-      this.#writeSubkey = this.#deriver.derive(this.#writePrefix)
+  /**
+   * Prepares one write: draws a fresh random 12-byte GCM IV into `iv` and returns the subkey. The nonce is
+   * the subkey's 12-byte prefix followed by the IV; the prefix's base64url text is then
+   * {@link KeyEntry.writePrefixText}.
+   */
+  nextWrite(iv: Uint8Array): KeyObject {
+    if (this.#writesLeft === 0 || this.#writeSubkey === undefined) {
+      const prefix = randomBytes(12)
+      this.#writePrefixText = prefix.toString('base64url')
+      this.#writeSubkey = this.#deriver.derive(prefix)
       this.#writesLeft = XAES_VALUES_PER_SUBKEY
     }
     this.#writesLeft--
-    this.#writePrefix.copy(nonce, 0)
-    fillRandom(nonce, 12, GCM_IV_BYTES)
+    fillRandom(iv, GCM_IV_BYTES)
     return this.#writeSubkey
   }
 
   /**
-   * The subkey for a stored nonce's first 12 bytes (`prefix`, also given as its base64url text, the cache
-   * key), from a bounded cache.
+   * The base64url text of the nonce prefix of the last {@link KeyEntry.nextWrite}: 12 bytes are exactly 16
+   * characters, so it starts the envelope body as it is.
    */
-  subkeyFor(prefix: Buffer, cacheKey: string): KeyObject {
-    if (cacheKey === this.#writePrefixText && this.#writeSubkey !== undefined) return this.#writeSubkey
-    let subkey = this.#readCache.get(cacheKey)
-    if (subkey === undefined) {
-      subkey = this.#deriver.derive(prefix)
-      if (this.#readCache.size >= SUBKEY_CACHE_SIZE) {
-        const oldest = this.#readCache.keys().next().value
-        if (oldest !== undefined) this.#readCache.delete(oldest)
-      }
-      this.#readCache.set(cacheKey, subkey)
+  get writePrefixText(): string {
+    return this.#writePrefixText ?? ''
+  }
+
+  /**
+   * The subkey for a stored nonce when it is at hand without decoding: `text` holds the canonical base64url
+   * form (16 characters) of the nonce's first 12 bytes at `at`. It is compared in place with the last prefix
+   * read and the current write prefix, and sliced out as the key of a bounded cache only when neither
+   * matches. `undefined` when the subkey was never derived (or was evicted): decode the prefix and call
+   * {@link KeyEntry.deriveSubkey}.
+   */
+  cachedSubkey(text: string, at: number): KeyObject | undefined {
+    if (this.#lastReadText !== undefined && text.startsWith(this.#lastReadText, at)) {
+      return this.#lastReadSubkey
     }
+    let subkey: KeyObject | undefined
+    let cacheKey: string
+    if (this.#writePrefixText !== undefined && text.startsWith(this.#writePrefixText, at)) {
+      cacheKey = this.#writePrefixText
+      subkey = this.#writeSubkey
+    } else {
+      cacheKey = text.slice(at, at + XAES_PREFIX_CHARS)
+      subkey = this.#readCache.get(cacheKey)
+    }
+    if (subkey !== undefined) {
+      this.#lastReadText = cacheKey
+      this.#lastReadSubkey = subkey
+    }
+    return subkey
+  }
+
+  /** Derives the subkey for a nonce's first 12 bytes, `prefix`, and caches it under `prefixText`. */
+  deriveSubkey(prefix: Uint8Array, prefixText: string): KeyObject {
+    const subkey = this.#deriver.derive(prefix)
+    if (this.#readCache.size >= SUBKEY_CACHE_SIZE) {
+      const oldest = this.#readCache.keys().next().value
+      if (oldest !== undefined) this.#readCache.delete(oldest)
+    }
+    this.#readCache.set(prefixText, subkey)
+    this.#lastReadText = prefixText
+    this.#lastReadSubkey = subkey
     return subkey
   }
 }
@@ -177,13 +214,16 @@ class KeyEntry {
 const randomPool = Buffer.allocUnsafe(4096)
 let randomPoolOffset = randomPool.length
 
-function fillRandom(target: Buffer, offset: number, length: number): void {
+/** Fills `target[0, length)` with random bytes from the pool (a loop: cheaper than a native copy this short). */
+function fillRandom(target: Uint8Array, length: number): void {
   if (randomPoolOffset + length > randomPool.length) {
     randomFillSync(randomPool)
     randomPoolOffset = 0
   }
-  randomPool.copy(target, offset, randomPoolOffset, randomPoolOffset + length)
-  randomPoolOffset += length
+  const pool = randomPool
+  const from = randomPoolOffset
+  for (let i = 0; i < length; i++) target[i] = pool[from + i]!
+  randomPoolOffset = from + length
 }
 
 /**
@@ -193,7 +233,14 @@ function fillRandom(target: Buffer, offset: number, length: number): void {
 export class KeyringState {
   readonly currentKeyId: string
   readonly keyIds: readonly string[]
-  readonly #current: KeyEntry
+  /** The key that encrypts new values. */
+  readonly current: KeyEntry
+  /**
+   * What opened the last value read: the envelope's text up to the end of its nonce prefix (key id and
+   * prefix), the key and the subkey. The envelope reader compares the next value's start with `head` in place:
+   * rows read together mostly share it, and then need no key id or subkey lookup.
+   */
+  lastRead: { readonly head: string; readonly entry: KeyEntry; readonly subkey: KeyObject } | undefined
   readonly #entries: ReadonlyMap<string, KeyEntry>
   readonly #blindIndexRoot: KeyObject | undefined
   readonly #blindIndexKeys = new Map<string, KeyObject>()
@@ -203,7 +250,8 @@ export class KeyringState {
     entries: ReadonlyMap<string, KeyEntry>,
     blindIndexRoot: KeyObject | undefined,
   ) {
-    this.#current = current
+    this.current = current
+    this.lastRead = undefined
     this.#entries = entries
     this.#blindIndexRoot = blindIndexRoot
     this.currentKeyId = current.id
@@ -214,37 +262,9 @@ export class KeyringState {
     return this.#blindIndexRoot !== undefined
   }
 
-  /** Encrypts `payload` under the current key: `nonce ‖ ciphertext ‖ tag`. */
-  seal(payload: Uint8Array, aad: Uint8Array): { keyId: string; sealed: Buffer } {
-    const sealed = Buffer.allocUnsafe(XAES_NONCE_BYTES + payload.byteLength + GCM_TAG_BYTES)
-    const subkey = this.#current.nextWrite(sealed)
-    const { ciphertext, tag } = aesGcmEncrypt(subkey, sealed.subarray(12, XAES_NONCE_BYTES), payload, aad)
-    sealed.set(ciphertext, XAES_NONCE_BYTES)
-    sealed.set(tag, XAES_NONCE_BYTES + ciphertext.length)
-    return { keyId: this.#current.id, sealed }
-  }
-
-  /**
-   * Decrypts `nonce ‖ ciphertext ‖ tag`; `undefined` when authentication fails. `prefixText` is the base64url
-   * text of the nonce's first 12 bytes (computed when omitted).
-   */
-  open(
-    keyId: string,
-    sealed: Buffer,
-    aad: Uint8Array,
-    prefixText?: string,
-  ): Buffer | undefined | 'unknown-key' {
-    const entry = this.#entries.get(keyId)
-    if (entry === undefined) return 'unknown-key'
-    const prefix = sealed.subarray(0, 12)
-    const subkey = entry.subkeyFor(prefix, prefixText ?? prefix.toString('base64url'))
-    return aesGcmDecrypt(
-      subkey,
-      sealed.subarray(12, XAES_NONCE_BYTES),
-      sealed.subarray(XAES_NONCE_BYTES, sealed.length - GCM_TAG_BYTES),
-      sealed.subarray(sealed.length - GCM_TAG_BYTES),
-      aad,
-    )
+  /** The key with this id, if the keyring holds it. */
+  entry(keyId: string): KeyEntry | undefined {
+    return this.#entries.get(keyId)
   }
 
   /**

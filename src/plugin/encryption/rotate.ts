@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { EncryptionSetupError } from '../../error/encryption-setup-error.js'
 import { computeBlindIndex } from './blind-index.js'
-import type { EncryptedColumn, UnknownDatabase } from './encrypted-columns.js'
+import type { EncryptedColumn, SnakeCaseDatabase, UnknownDatabase } from './encrypted-columns.js'
 import { type EncryptionPlugin, getPluginInternals } from './encryption-plugin.js'
 import {
   ENVELOPE_PREFIX,
@@ -16,7 +16,11 @@ import { getKeyringState, type KeyringState } from './keyring.js'
 /** Options for {@link rotateEncryptionKeys}. */
 export interface RotateEncryptionKeysOptions<DB, TB extends keyof DB & string> {
   /** The plugin whose keyring and column configuration to use (`db` itself may run it or not). */
-  readonly plugin: EncryptionPlugin<DB>
+  /**
+   * The plugin of the Kysely instance: typed with `DB`, or with `SnakeCaseDatabase<DB>` when `DB` has
+   * CamelCasePlugin's names.
+   */
+  readonly plugin: EncryptionPlugin<DB> | EncryptionPlugin<SnakeCaseDatabase<DB>>
   /** The table to re-encrypt. */
   readonly table: TB
   /** The encrypted columns to re-encrypt. Defaults to every configured encrypted column of the table. */
@@ -55,7 +59,11 @@ export interface RotationResult extends RotationProgress {
 
 /** Options for {@link countRowsOnOldKeys}. */
 export interface CountRowsOnOldKeysOptions<DB, TB extends keyof DB & string> {
-  readonly plugin: EncryptionPlugin<DB>
+  /**
+   * The plugin of the Kysely instance: typed with `DB`, or with `SnakeCaseDatabase<DB>` when `DB` has
+   * CamelCasePlugin's names.
+   */
+  readonly plugin: EncryptionPlugin<DB> | EncryptionPlugin<SnakeCaseDatabase<DB>>
   readonly table: TB
   /** Defaults to every configured encrypted column of the table. */
   readonly columns?: readonly (keyof DB[TB] & string)[] | undefined
@@ -71,15 +79,21 @@ export interface OldKeyCount {
   readonly columns: Readonly<Record<string, Readonly<Record<string, number>>>>
 }
 
-function columnsOf(plugin: object, table: string, names: readonly string[] | undefined): EncryptedColumn[] {
+/** The table's database name and the encrypted columns named (either naming), or all of them. */
+function columnsOf(
+  plugin: object,
+  table: string,
+  names: readonly string[] | undefined,
+): { table: string; columns: EncryptedColumn[] } {
   const configured = getPluginInternals(plugin).registry.table(table)
   if (configured === undefined) throw new EncryptionSetupError([`${table} has no encrypted columns`])
-  if (names === undefined) return [...configured.values()]
-  return names.map((name) => {
-    const column = configured.get(name)
+  if (names === undefined) return { table: configured.name, columns: [...configured.columns.values()] }
+  const columns = names.map((name) => {
+    const column = configured.lookup.get(name)
     if (column === undefined) throw new EncryptionSetupError([`${table}.${name} is not an encrypted column`])
     return column
   })
+  return { table: configured.name, columns }
 }
 
 /** How many times rotation restarts from the first row to retry rows changed concurrently. */
@@ -147,9 +161,8 @@ export async function rotateEncryptionKeys<DB, TB extends keyof DB & string>(
   options: RotateEncryptionKeysOptions<DB, TB>,
 ): Promise<RotationResult> {
   const { plugin, onProgress, signal } = options
-  const table: string = options.table
   const { keyring, readLegacyPlaintext } = getPluginInternals(plugin)
-  const columns = columnsOf(plugin, table, options.columns)
+  const { table, columns } = columnsOf(plugin, options.table, options.columns)
   const batchSize = options.batchSize ?? 500
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer (got ${batchSize})`)
@@ -268,8 +281,7 @@ export async function countRowsOnOldKeys<DB, TB extends keyof DB & string>(
   options: CountRowsOnOldKeysOptions<DB, TB>,
 ): Promise<OldKeyCount> {
   const { plugin } = options
-  const table: string = options.table
-  const columns = columnsOf(plugin, table, options.columns)
+  const { table, columns } = columnsOf(plugin, options.table, options.columns)
   const keys = getKeyringState(getPluginInternals(plugin).keyring)
   const plain = db.withoutPlugins() as unknown as Kysely<UnknownDatabase>
   const stale = sql.join(

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { EncryptionSetupError } from '../../error/encryption-setup-error.js'
-import type { EncryptedColumn, UnknownDatabase } from './encrypted-columns.js'
+import type { EncryptedColumn, SnakeCaseDatabase, UnknownDatabase } from './encrypted-columns.js'
 import { type EncryptionPlugin, getPluginInternals } from './encryption-plugin.js'
 import { encryptedColumnLength, isEnvelope, openValue, plaintextCapacity } from './envelope.js'
 import { getKeyringState } from './keyring.js'
@@ -8,7 +8,11 @@ import { getKeyringState } from './keyring.js'
 /** Options for {@link verifyEncryptionSetup}. */
 export interface VerifyEncryptionSetupOptions<DB> {
   /** The plugin whose configuration to check; `db` must run it. */
-  readonly plugin: EncryptionPlugin<DB>
+  /**
+   * The plugin of the Kysely instance: typed with `DB`, or with `SnakeCaseDatabase<DB>` when `DB` has
+   * CamelCasePlugin's names.
+   */
+  readonly plugin: EncryptionPlugin<DB> | EncryptionPlugin<SnakeCaseDatabase<DB>>
 }
 
 /** What {@link verifyEncryptionSetup} found for one encrypted column. */

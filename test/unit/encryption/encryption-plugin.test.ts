@@ -406,9 +406,14 @@ describe(`${EncryptionPlugin.name} lookups and refusals`, () => {
     expect(compiled.sql).toBe(
       'select *, `u`.`email` as `__kt_lookup_0` from `users` as `u` where `u`.`email_index` in (?, ?) order by `u`.`id`',
     )
+    // selectAll(): every column of users comes back.
     const row = (id: number, email: string) => ({
       id,
+      name: 'n',
+      ssn: null,
       email: enc('email', email),
+      email_index: 0,
+      birth: null,
       __kt_lookup_0: enc('email', email),
     })
     const result = await resultOf(query, [
@@ -418,7 +423,7 @@ describe(`${EncryptionPlugin.name} lookups and refusals`, () => {
       row(4, 'b@x'),
       row(5, 'a@x'),
     ])
-    expect(result).toEqual([{ id: 4, email: 'b@x' }])
+    expect(result).toEqual([{ id: 4, name: 'n', ssn: null, email: 'b@x', email_index: 0, birth: null }])
   })
 
   it('refuses comparisons, LIKE, ORDER BY and GROUP BY on encrypted columns without an index', () => {

@@ -29,6 +29,14 @@ function catchError(run: () => unknown): unknown {
   throw new Error('expected an error')
 }
 
+/** The envelope with one bit of its tag flipped. */
+function withFlippedTagBit(envelope: string): string {
+  const parsed = parseEnvelope(envelope)
+  if ('failure' in parsed) throw new Error('unparseable envelope')
+  parsed.sealed[parsed.sealed.length - 1]! ^= 0x80
+  return `${ENVELOPE_PREFIX}${parsed.keyId}:${parsed.sealed.toString('base64url')}`
+}
+
 function expectDecryptionError(stored: unknown, reason: string, keyId?: string): DecryptionError {
   const error = catchError(() => openValue(keys, ssn, stored))
   expect(DecryptionError.is(error)).toBe(true)
@@ -224,5 +232,77 @@ describe('envelope failures', () => {
     const storedOld = sealValue(old, ssn, 'old')
     expect(storedOld.startsWith('kt1:k0:')).toBe(true)
     expect(openValue(keys, ssn, storedOld)).toBe('old')
+  })
+
+  it('rejects every single-character change to an envelope, whatever the character', () => {
+    const replacements = [
+      ...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
+      ...'+/=:. \n\0',
+      'é',
+      '\u00ff',
+      '\u0100',
+      '\u2028',
+      '\ud83d',
+    ]
+    let rejected = 0
+    for (let position = 0; position < stored.length; position++) {
+      for (const replacement of replacements) {
+        if (stored[position] === replacement) continue
+        const changed = `${stored.slice(0, position)}${replacement}${stored.slice(position + 1)}`
+        const error = catchError(() => openValue(keys, ssn, changed))
+        expect(DecryptionError.is(error), `${position}: ${JSON.stringify(replacement)}`).toBe(true)
+        rejected++
+      }
+    }
+    expect(rejected).toBeGreaterThan(stored.length * 60)
+  })
+
+  it('rejects an envelope with a character inserted or removed anywhere in its body', () => {
+    for (let position = 'kt1:k1:'.length; position < stored.length; position++) {
+      expect(
+        DecryptionError.is(
+          catchError(() => openValue(keys, ssn, stored.slice(0, position) + stored.slice(position + 1))),
+        ),
+      ).toBe(true)
+      expect(
+        DecryptionError.is(
+          catchError(() => openValue(keys, ssn, `${stored.slice(0, position)}A${stored.slice(position)}`)),
+        ),
+      ).toBe(true)
+    }
+  })
+
+  it('keeps key ids that are not valid ids out of the error', () => {
+    const error = expectDecryptionError(stored.replace('kt1:k1:', 'kt1:123-45-6789 Ada:'), 'malformed')
+    expect(error.message).not.toContain('Ada')
+    expect(error.keyId).toBeUndefined()
+  })
+
+  it('decrypts values under several keys and nonce prefixes read interleaved, and fails each bad one alone', () => {
+    const old = getKeyringState(createKeyring({ keys: { ...material, currentKeyId: 'k0' } }))
+    // Another process with the same keys: its own nonce prefixes.
+    const other = getKeyringState(createKeyring({ keys: material }))
+    const values = Array.from({ length: 60 }, (_, i) => `value ${i}`)
+    const writers = [keys, old, other]
+    const storedValues = values.map((value, i) => sealValue(writers[i % 3]!, ssn, value))
+    for (let round = 0; round < 3; round++) {
+      storedValues.forEach((value, i) => {
+        expect(openValue(keys, ssn, value)).toBe(values[i])
+        // A failure between two reads leaves nothing behind for the next one.
+        if (i % 7 === 0)
+          expectDecryptionError(withFlippedTagBit(value), 'authentication-failed', value.slice(4, 6))
+      })
+    }
+    expect(openValue(old, ssn, storedValues[1])).toBe(values[1])
+  })
+
+  it('round-trips values larger than the scratch buffers (16 KiB)', () => {
+    for (const size of [16 * 1024 - 41, 16 * 1024 - 40, 16 * 1024, 100_000]) {
+      const value = 'é'.repeat(size / 2)
+      const envelope = sealValue(keys, ssn, value)
+      expect(openValue(keys, ssn, envelope)).toBe(value)
+      expect(openValue(keys, ssn, Buffer.from(envelope, 'latin1'))).toBe(value)
+      expectDecryptionError(withFlippedTagBit(envelope), 'authentication-failed', 'k1')
+    }
   })
 })
