@@ -98,11 +98,11 @@ interface ColumnRow {
  * schema.tables.map((table) => table.name) // ['accounts', 'orders', ...]
  * ```
  */
-export async function introspectSchema(
-  db: Kysely<unknown>,
+export async function introspectSchema<DB>(
+  db: Kysely<DB>,
   options: IntrospectSchemaOptions = {},
 ): Promise<IntrospectedSchema> {
-  const raw = db.withoutPlugins()
+  const raw = (db as unknown as Kysely<unknown>).withoutPlugins()
   const info = await sql<{ version: string; database: string | null }>`
     select version() as version, database() as \`database\``.execute(raw)
   const { version, database } = info.rows[0] ?? { version: '', database: null }

@@ -54,8 +54,8 @@ export interface GeneratedCode {
  * await writeFile('src/generated/db.ts', code.types)
  * ```
  */
-export async function generateCode(
-  db: Kysely<unknown>,
+export async function generateCode<DB>(
+  db: Kysely<DB>,
   options: GenerateCodeOptions = {},
 ): Promise<GeneratedCode> {
   const types = { ...TYPE_CAST_DEFAULTS, ...options.types }

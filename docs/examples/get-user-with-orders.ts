@@ -1,4 +1,5 @@
 // #region repositories
+import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import type { DB } from '../../example/generated/db.js'
@@ -29,7 +30,9 @@ export function createShopRepositories(db: Kysely<DB>) {
       email: { column: 'email', operators: ['contains'] },
     },
     defaultSort: '-createdAt',
-    cursorSecret: process.env.CURSOR_SECRET ?? 'development-only-secret-of-32-bytes!',
+    // Signs pagination cursors. From the environment in production (shared by every instance); a random one
+    // otherwise, so cursors simply expire when the process restarts. Never a literal in the code.
+    cursorSecret: process.env.CURSOR_SECRET ?? randomBytes(32).toString('base64'),
   })
   const orders = createRepository(db, shop, 'orders')
   const orderItems = createRepository(db, shop, 'order_items')

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { EncryptedTables } from '../plugin/encryption/encrypted-columns.js'
 
 /** File names looked for, in order, in the working directory. */
 export const CONFIG_FILE_NAMES = [
@@ -23,10 +24,41 @@ export const ToolkitConfigSchema = z.strictObject({
 })
 
 /**
+ * The `encryption` section of the config file, for `kysely-toolkit encryption rotate|status`: the encrypted
+ * columns (the `tables` the application gives `EncryptionPlugin`, in the database's names) and where the keys are
+ * in the environment. Keys are never in the config file.
+ *
+ * @example
+ * ```ts
+ * // kysely-toolkit.config.ts
+ * export default defineConfig({ encryption: { tables: { users: { ssn: { maxPlaintextBytes: 11 } } } } })
+ * ```
+ */
+export interface EncryptionConfig {
+  readonly tables: EncryptedTables
+  /** Rotate legacy plaintext as well (the plugin's `readLegacyPlaintext`). Defaults to `false`. */
+  readonly readLegacyPlaintext?: boolean | undefined
+  /**
+   * Names of the environment variables holding the keys. Default to `ENCRYPTION_KEYS`,
+   * `ENCRYPTION_CURRENT_KEY_ID` and `BLIND_INDEX_KEY`.
+   */
+  readonly env?:
+    | {
+        readonly keys?: string | undefined
+        readonly currentKeyId?: string | undefined
+        readonly blindIndexKey?: string | undefined
+      }
+    | undefined
+}
+
+/**
  * The project's `kysely-toolkit.config.ts`. The connection is never in it: commands read `DATABASE_URL` (or
  * `DB_HOST`, `DB_PORT`, `DB_USER`, `DB_PASSWORD`, `DB_NAME`) from the environment.
  */
-export type ToolkitConfig = z.input<typeof ToolkitConfigSchema>
+export type ToolkitConfig = Omit<z.input<typeof ToolkitConfigSchema>, 'encryption'> & {
+  /** The encrypted columns for `kysely-toolkit encryption`; validated by that command. */
+  readonly encryption?: EncryptionConfig | undefined
+}
 
 /**
  * Declares the config file's contents with types and completion.

@@ -9,7 +9,9 @@ import type {
 } from 'kysely'
 import { EncryptionSetupError } from '../../error/encryption-setup-error.js'
 import { InvalidOptionsError } from '../../error/invalid-options-error.js'
+import type { SchemaMetadata } from '../../schema/schema-metadata.js'
 import { computeBlindIndex } from './blind-index.js'
+import { checkRegistryAgainstSchema } from './check-encrypted-columns.js'
 import {
   type EncryptedColumn,
   type EncryptedColumnRegistry,
@@ -32,7 +34,7 @@ import {
   openValue,
   sealValue,
 } from './envelope.js'
-import { type EncryptionKeyring, getKeyringState } from './keyring.js'
+import { type EncryptionKeyring, getKeyringState, MAX_KEY_ID_LENGTH } from './keyring.js'
 import { findResultKey, resultKeyCandidates } from './name-forms.js'
 
 /**
@@ -60,6 +62,20 @@ export interface EncryptionPluginOptions<DB = UnknownDatabase> {
    * Damaged ciphertext still throws. Defaults to `false`.
    */
   readonly readLegacyPlaintext?: boolean | undefined
+  /**
+   * The schema metadata `kysely-toolkit codegen` generates (`metadata` from `metadata.ts`). When given, the
+   * configuration is checked against it at construction (see `checkEncryptedColumns`): a table or column that is
+   * not in the schema, a column that is not a text or binary type or is too short for the envelope of its
+   * `maxPlaintextBytes`, or a missing or too narrow blind-index column throws `EncryptionSetupError`. Lengths
+   * are checked for the keyring's longest key id (32 characters while a provider's keyring is not loaded).
+   * Defaults to none: run `verifyEncryptionSetup` against the database instead (or as well).
+   */
+  readonly schema?: SchemaMetadata | undefined
+  /**
+   * Receives the warnings of the schema check (columns that look sized for plaintext). Defaults to
+   * `process.emitWarning` (type `EncryptionSchemaWarning`).
+   */
+  readonly onSchemaWarning?: ((message: string) => void) | undefined
 }
 
 interface QueryState {
@@ -149,8 +165,23 @@ export class EncryptionPlugin<DB = UnknownDatabase> implements KyselyPlugin {
     }
     this.#registry = resolveEncryptedTables(options.tables)
     this.#keyring = options.keyring
+    if (options.schema !== undefined) this.#checkSchema(options.schema, options.onSchemaWarning)
     this.#readLegacyPlaintext = options.readLegacyPlaintext ?? false
     this.#transformer = new EncryptionTransformer(this.#registry, this.#keyring)
+  }
+
+  #checkSchema(schema: SchemaMetadata, onWarning: ((message: string) => void) | undefined): void {
+    if (typeof schema !== 'object' || schema === null || typeof schema.tables !== 'object') {
+      throw new InvalidOptionsError('encryption plugin options', [
+        { path: 'schema', message: "schema must be codegen's metadata (an object with tables)" },
+      ])
+    }
+    const keyIds = this.#keyring.keyIds
+    const keyIdLength = keyIds.length > 0 ? Math.max(...keyIds.map((id) => id.length)) : MAX_KEY_ID_LENGTH
+    const { problems, warnings } = checkRegistryAgainstSchema(schema, this.#registry, keyIdLength)
+    if (problems.length > 0) throw new EncryptionSetupError(problems)
+    const warn = onWarning ?? ((message: string) => process.emitWarning(message, 'EncryptionSchemaWarning'))
+    for (const warning of warnings) warn(warning)
   }
 
   /** The keyring this plugin encrypts with. */

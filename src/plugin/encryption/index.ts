@@ -10,6 +10,11 @@ export {
   chooseBlindIndexBits,
   MAX_BLIND_INDEX_BITS,
 } from './blind-index.js'
+export {
+  type CheckEncryptedColumnsOptions,
+  checkEncryptedColumns,
+  type EncryptedColumnsCheck,
+} from './check-encrypted-columns.js'
 export type {
   BlindIndexOptions,
   EncryptedColumnOptions,

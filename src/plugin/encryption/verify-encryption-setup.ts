@@ -1,8 +1,9 @@
 import { type Kysely, sql } from 'kysely'
 import { EncryptionSetupError } from '../../error/encryption-setup-error.js'
+import { type ColumnShape, checkBlindIndexShape, checkEncryptedColumnShape } from './column-shape.js'
 import type { EncryptedColumn, SnakeCaseDatabase, UnknownDatabase } from './encrypted-columns.js'
 import { type EncryptionPlugin, getPluginInternals } from './encryption-plugin.js'
-import { encryptedColumnLength, isEnvelope, openValue, plaintextCapacity } from './envelope.js'
+import { isEnvelope, openValue } from './envelope.js'
 import { getKeyringState } from './keyring.js'
 
 /** Options for {@link verifyEncryptionSetup}. */
@@ -33,25 +34,6 @@ export interface EncryptedColumnReport {
 /** The result of {@link verifyEncryptionSetup}: one report per configured column. */
 export interface EncryptionSetupResult {
   readonly columns: readonly EncryptedColumnReport[]
-}
-
-const TEXT_TYPES = new Set([
-  'char',
-  'varchar',
-  'binary',
-  'varbinary',
-  'tinytext',
-  'text',
-  'mediumtext',
-  'longtext',
-])
-const BLOB_TYPES = new Set(['tinyblob', 'blob', 'mediumblob', 'longblob'])
-const INTEGER_BITS: Readonly<Record<string, number>> = {
-  tinyint: 8,
-  smallint: 16,
-  mediumint: 24,
-  int: 32,
-  bigint: 64,
 }
 
 interface ColumnRow {
@@ -139,6 +121,14 @@ export async function verifyEncryptionSetup<DB>(
   const keyIdLength = Math.max(...keyring.keyIds.map((id) => id.length))
 
   const reports: EncryptedColumnReport[] = []
+  const shapeOf = (row: ColumnRow | undefined): ColumnShape | undefined =>
+    row === undefined
+      ? undefined
+      : {
+          dataType: row.data_type,
+          columnType: row.column_type,
+          maxLength: row.max_length === null ? null : Number(row.max_length),
+        }
   for (const column of columns) {
     const name = `${column.table}.${column.column}`
     const row = found.get(name)
@@ -146,41 +136,14 @@ export async function verifyEncryptionSetup<DB>(
       problems.push(`${name} does not exist in the current database`)
       continue
     }
-    const dataType = row.data_type.toLowerCase()
-    let capacityBytes: number | null = null
-    if (TEXT_TYPES.has(dataType) || BLOB_TYPES.has(dataType)) {
-      const length = row.max_length === null ? null : Number(row.max_length)
-      if (length !== null && length < 65_535) {
-        capacityBytes = plaintextCapacity(length, keyIdLength)
-        if (capacityBytes < column.maxPlaintextBytes) {
-          const needed = encryptedColumnLength(column.maxPlaintextBytes, { keyIdLength })
-          problems.push(
-            `${name} is ${row.column_type}, but an envelope of ${column.maxPlaintextBytes} plaintext bytes ` +
-              `under a ${keyIdLength}-character key id needs ${needed} characters`,
-          )
-        }
-      }
-    } else {
-      problems.push(
-        `${name} is ${row.column_type}; an encrypted column must be a text or binary type (e.g. varchar)`,
-      )
-    }
+    const shape = checkEncryptedColumnShape(column, shapeOf(row)!, keyIdLength)
+    problems.push(...shape.problems)
     let blindIndex: EncryptedColumnReport['blindIndex']
     if (column.blindIndex !== undefined) {
-      const indexName = `${column.table}.${column.blindIndex.column}`
-      const indexRow = found.get(indexName)
-      const width = indexRow === undefined ? undefined : INTEGER_BITS[indexRow.data_type.toLowerCase()]
-      if (indexRow === undefined) {
-        problems.push(`${indexName} (the blind index of ${name}) does not exist in the current database`)
-      } else if (width === undefined) {
-        problems.push(`${indexName} is ${indexRow.column_type}; a blind index column must be an integer type`)
-      } else {
-        const usable = /unsigned/i.test(indexRow.column_type) ? width : width - 1
-        if (usable < column.blindIndex.bits) {
-          problems.push(
-            `${indexName} is ${indexRow.column_type}, too narrow for a ${column.blindIndex.bits}-bit blind index`,
-          )
-        }
+      const indexRow = found.get(`${column.table}.${column.blindIndex.column}`)
+      const indexProblems = checkBlindIndexShape(column, shapeOf(indexRow), 'the current database')
+      problems.push(...indexProblems)
+      if (indexRow !== undefined && indexProblems.length === 0) {
         blindIndex = { column: column.blindIndex.column, columnType: indexRow.column_type }
       }
     }
@@ -188,7 +151,7 @@ export async function verifyEncryptionSetup<DB>(
       table: column.table,
       column: column.column,
       columnType: row.column_type,
-      capacityBytes,
+      capacityBytes: shape.capacityBytes,
       blindIndex,
     })
   }
