@@ -27,6 +27,7 @@ export default defineConfig({
           { text: 'Transactions and unit of work', link: '/transactions' },
           { text: 'Replicas: read/write splitting', link: '/replicas' },
           { text: 'Testing with a real database', link: '/testing' },
+          { text: 'Benchmarks', link: '/benchmarks' },
           { text: 'Query logging', link: '/logging' },
           { text: 'Metrics', link: '/metrics' },
           { text: 'Column encryption', link: '/encryption' },

@@ -8,6 +8,7 @@ import { parseOptions } from '../util/parse-options.js'
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from './archive-format.js'
 import { ArchiveWriter, syncDirectory, writeFileAtomically } from './archive-writer.js'
 import { dumpWithMariadbDump } from './dump-backend.js'
+import type { DumpOutcome } from './dump-outcome.js'
 import {
   BACKUP_ENGINES,
   type BackupEngine,
@@ -280,18 +281,6 @@ export class StageError extends Error {
     super(cause instanceof Error ? cause.message : String(cause), { cause })
     this.stage = stage
   }
-}
-
-/** What an engine reports for the manifest. @internal */
-export interface DumpOutcome {
-  readonly serverVersion: string
-  readonly consistency: BackupManifest['consistency']
-  readonly rows: number | null
-  readonly tables: BackupManifest['tables']
-  readonly views: string[]
-  readonly routines: string[]
-  readonly triggers: string[]
-  readonly events: string[]
 }
 
 type ResolvedBackupOptions = z.output<typeof BackupOptionsSchema>
