@@ -28,6 +28,7 @@ export default defineConfig({
           { text: 'Replicas: read/write splitting', link: '/replicas' },
           { text: 'Testing with a real database', link: '/testing' },
           { text: 'Benchmarks', link: '/benchmarks' },
+          { text: 'Migrating from Sequelize and TypeORM', link: '/migration-guide' },
           { text: 'Query logging', link: '/logging' },
           { text: 'Metrics', link: '/metrics' },
           { text: 'Column encryption', link: '/encryption' },

@@ -82,6 +82,11 @@ describe.skipIf(chromiumMissing)('the docs site', () => {
     ['getting-started', '/getting-started', 'Getting started', 'createDatabase<DB>'],
     ['connections', '/connections', 'Connections and the pool', 'pool.acquireTimeoutMs'],
     ['testing', '/testing', 'Testing with a real database', 'createTestDatabase'],
+    ['codegen', '/codegen', 'Codegen', 'kysely-toolkit codegen'],
+    ['repositories', '/repositories', 'Repositories', 'createRepository'],
+    ['transactions', '/transactions', 'Transactions', 'afterCommit'],
+    ['encryption', '/encryption', 'Column encryption', 'EncryptionPlugin'],
+    ['migration-guide', '/migration-guide', 'Migrating from Sequelize', 'getUserWithOrders'],
   ])('renders %s with its content', async (name, path, heading, content) => {
     const page = await browser.newPage()
     const errors: string[] = []
