@@ -1,14 +1,4 @@
-import {
-  DummyDriver,
-  Kysely,
-  MysqlAdapter,
-  MysqlIntrospector,
-  MysqlQueryCompiler,
-  type QueryId,
-  type QueryResult,
-  sql,
-  type UnknownRow,
-} from 'kysely'
+import { type QueryId, type QueryResult, sql, type UnknownRow } from 'kysely'
 import { jsonArrayFrom, jsonBuildObject, jsonObjectFrom } from 'kysely/helpers/mysql'
 import { describe, expect, it } from 'vitest'
 import {
@@ -18,6 +8,7 @@ import {
   EncryptionSetupError,
   UnsupportedEncryptedOperationError,
 } from '../../../src/plugin/encryption/index.js'
+import { createCompileOnlyDb } from '../../helpers/compile-only-db.js'
 import { createTestKeyMaterial } from '../../helpers/encryption-keys.js'
 
 interface DB {
@@ -46,15 +37,7 @@ const plugin = new EncryptionPlugin<DB>({
     pets: { chip: true },
   },
 })
-const db = new Kysely<DB>({
-  dialect: {
-    createAdapter: () => new MysqlAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new MysqlIntrospector(kysely),
-    createQueryCompiler: () => new MysqlQueryCompiler(),
-  },
-  plugins: [plugin],
-})
+const db = createCompileOnlyDb<DB>({ plugins: [plugin] })
 
 const isEnvelope = (value: unknown): boolean =>
   typeof value === 'string' && /^kt1:k1:[A-Za-z0-9_-]+$/.test(value)

@@ -1,26 +1,10 @@
-import {
-  CamelCasePlugin,
-  type CompiledQuery,
-  DummyDriver,
-  Kysely,
-  type LogEvent,
-  MysqlAdapter,
-  MysqlIntrospector,
-  MysqlQueryCompiler,
-} from 'kysely'
+import { CamelCasePlugin, type CompiledQuery, type Kysely, type LogEvent } from 'kysely'
 import type { DB } from '../../../example/generated/db.js'
+import { createCompileOnlyDb } from '../../helpers/compile-only-db.js'
 
 /** A Kysely on the MySQL compiler that sends nothing: for SQL shape and canned log events. */
 export function createDummyDb<T = DB>(options: { camelCase?: boolean } = {}): Kysely<T> {
-  return new Kysely<T>({
-    dialect: {
-      createAdapter: () => new MysqlAdapter(),
-      createDriver: () => new DummyDriver(),
-      createIntrospector: (db) => new MysqlIntrospector(db),
-      createQueryCompiler: () => new MysqlQueryCompiler(),
-    },
-    plugins: options.camelCase ? [new CamelCasePlugin()] : [],
-  })
+  return createCompileOnlyDb<T>({ plugins: options.camelCase ? [new CamelCasePlugin()] : [] })
 }
 
 /** The log event Kysely would send for a compiled query that took `durationMs`. */

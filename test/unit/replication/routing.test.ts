@@ -1,14 +1,5 @@
-import {
-  type Compilable,
-  CompiledQuery,
-  DummyDriver,
-  Kysely,
-  MysqlAdapter,
-  MysqlIntrospector,
-  sql,
-} from 'kysely'
+import { type Compilable, CompiledQuery, sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import type { DB } from '../../../example/generated/db.js'
 import {
   classifyStatement,
   decideRoute,
@@ -24,16 +15,9 @@ import {
 } from '../../../src/index.js'
 import { routeHintOf } from '../../../src/replication/route-hint-plugin.js'
 import { RoutingQueryCompiler, statementKindOf } from '../../../src/replication/routing-query-compiler.js'
+import { createCompileOnlyDb } from '../../helpers/compile-only-db.js'
 
-const db = new Kysely<DB>({
-  dialect: {
-    createAdapter: () => new MysqlAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new MysqlIntrospector(kysely),
-    // The replicated dialect's compiler: Kysely's MySQL SQL, noting which SELECTs need the primary.
-    createQueryCompiler: () => new RoutingQueryCompiler(),
-  },
-})
+const db = createCompileOnlyDb({ compiler: () => new RoutingQueryCompiler() })
 
 /** The kind from the SQL text and from what the compiler noted, which must agree. */
 function kindOf(query: Compilable): StatementKind {

@@ -1,7 +1,5 @@
-import { DummyDriver, Kysely, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import type { DB } from '../../../example/generated/db.js'
 import {
   applyFilter,
   createFilterParser,
@@ -10,15 +8,9 @@ import {
   InvalidOptionsError,
   parseFilter,
 } from '../../../src/index.js'
+import { createCompileOnlyDb } from '../../helpers/compile-only-db.js'
 
-const db = new Kysely<DB>({
-  dialect: {
-    createAdapter: () => new MysqlAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new MysqlIntrospector(kysely),
-    createQueryCompiler: () => new MysqlQueryCompiler(),
-  },
-})
+const db = createCompileOnlyDb()
 
 const USER_FILTER = {
   allowed: {

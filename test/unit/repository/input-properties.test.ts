@@ -1,8 +1,6 @@
 import fc from 'fast-check'
-import { DummyDriver, Kysely, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import type { DB } from '../../../example/generated/db.js'
 import {
   applyFilter,
   applySort,
@@ -13,15 +11,9 @@ import {
   parseSort,
   type Sort,
 } from '../../../src/index.js'
+import { createCompileOnlyDb } from '../../helpers/compile-only-db.js'
 
-const db = new Kysely<DB>({
-  dialect: {
-    createAdapter: () => new MysqlAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new MysqlIntrospector(kysely),
-    createQueryCompiler: () => new MysqlQueryCompiler(),
-  },
-})
+const db = createCompileOnlyDb()
 
 const USER_SORT = {
   allowed: { createdAt: 'created_at', email: 'email', lastName: 'last_name' },

@@ -1,6 +1,4 @@
-import { DummyDriver, Kysely, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import type { DB } from '../../../example/generated/db.js'
 import {
   createCursorCodec,
   InvalidCursorError,
@@ -9,15 +7,9 @@ import {
   keysetExpression,
   parsePageRequest,
 } from '../../../src/index.js'
+import { createCompileOnlyDb } from '../../helpers/compile-only-db.js'
 
-const db = new Kysely<DB>({
-  dialect: {
-    createAdapter: () => new MysqlAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new MysqlIntrospector(kysely),
-    createQueryCompiler: () => new MysqlQueryCompiler(),
-  },
-})
+const db = createCompileOnlyDb()
 
 const SECRET = 'a-test-secret-of-at-least-32-bytes!!'
 const SCOPE = 'users|created_at:desc,id:desc'

@@ -1,6 +1,4 @@
-import { DummyDriver, Kysely, MysqlAdapter, MysqlIntrospector, MysqlQueryCompiler } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import type { DB } from '../../../example/generated/db.js'
 import {
   applySort,
   createSortParser,
@@ -9,15 +7,9 @@ import {
   parseSort,
   sortSignature,
 } from '../../../src/index.js'
+import { createCompileOnlyDb } from '../../helpers/compile-only-db.js'
 
-const db = new Kysely<DB>({
-  dialect: {
-    createAdapter: () => new MysqlAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (kysely) => new MysqlIntrospector(kysely),
-    createQueryCompiler: () => new MysqlQueryCompiler(),
-  },
-})
+const db = createCompileOnlyDb()
 
 const USER_SORT = {
   allowed: { createdAt: 'created_at', email: 'email', lastName: 'last_name' },
