@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely'
+import { NotFoundError } from 'kysely-toolkit'
 import type { DB } from '../../example/generated/db.js'
-import { NotFoundError } from '../../src/index.js'
 import { InsufficientFundsError } from './transfer-funds.js'
 
 const cents = (decimal: string): number => Math.round(Number(decimal) * 100)
