@@ -2,6 +2,7 @@
  * The examples of docs/replicas.md: real code, run by docs/examples/replicas.test.ts against a real primary and
  * replica.
  */
+// #region imports
 import { type Kysely, sql } from 'kysely'
 import {
   createReplicatedDatabase,
@@ -11,7 +12,8 @@ import {
   withPrimary,
 } from 'kysely-toolkit'
 import { migrate } from 'kysely-toolkit/migration'
-import type { DB } from '../../example/generated/db.js'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
+// #endregion imports
 
 // #region create
 export function openShopDatabase(env: { PRIMARY_URL: string; REPLICA_URLS: string }): ReplicatedDatabase<DB> {
