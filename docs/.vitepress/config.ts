@@ -1,6 +1,10 @@
 import { defineConfig } from 'vitepress'
 
-/** The docs site. Every code block comes from a file under docs/examples/ that the test suite runs. */
+/**
+ * The docs site. Every TypeScript block is a VitePress include (`<<< @/examples/file.ts#region`) of a file the test
+ * suite type-checks and runs (docs/examples/, or the example app in example/); test/unit/docs/doc-regions.test.ts
+ * refuses hand-written blocks.
+ */
 export default defineConfig({
   title: 'kysely-toolkit',
   description: 'Kysely + mysql2 for MySQL 8 and MariaDB, safe and fast',

@@ -11,8 +11,8 @@ import {
   ValidationError,
 } from 'kysely-toolkit'
 import { z } from 'zod'
-import type { DB } from '../../example/generated/db.js'
-import { shop } from '../../example/shop-schema.js'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
+import { shop } from '../../example/shop-schema.js' // your repository schema (docs/repositories.md)
 
 /**
  * The shop's repositories, made once at startup (options are checked and resolved here). Inside a transaction use

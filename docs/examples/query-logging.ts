@@ -8,7 +8,7 @@ import {
   logPinoStyle,
 } from 'kysely-toolkit'
 import pino from 'pino'
-import type { DB } from '../../example/generated/db.js'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 
 /**
  * Query logging with pino: slow queries at warn, failures at error, passwords and SSNs redacted.

@@ -9,7 +9,7 @@ import {
 } from 'kysely-toolkit'
 import { registerQueryMetrics } from 'kysely-toolkit/prometheus'
 import { Registry } from 'prom-client'
-import type { DB } from '../../example/generated/db.js'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 
 /** Metrics on a toolkit database, served as Prometheus text on `/metrics`. Returns the server and a snapshot. */
 export async function serveQueryMetrics(
