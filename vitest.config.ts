@@ -18,6 +18,21 @@ const PACKAGE_ALIASES = [
 ]
 
 /**
+ * The CLI loads `kysely-toolkit.config.ts` files through jiti, which does not see vitest's aliases: the docs'
+ * config files import `defineConfig` from 'kysely-toolkit' as users write it, so give jiti the same names
+ * (jiti reads `JITI_ALIAS` when it is created).
+ */
+const JITI_ALIAS = JSON.stringify({
+  'kysely-toolkit/testing': source('./src/testing/index.ts'),
+  'kysely-toolkit/migration': source('./src/migration/index.ts'),
+  'kysely-toolkit/encryption': source('./src/plugin/encryption/index.ts'),
+  'kysely-toolkit/codegen': source('./codegen/index.ts'),
+  'kysely-toolkit/prometheus': source('./src/prometheus/index.ts'),
+  'kysely-toolkit/backup': source('./src/backup/index.ts'),
+  'kysely-toolkit': source('./src/index.ts'),
+})
+
+/**
  * Four projects, run together by `npm test` or alone with `--project`:
  * - unit: no server; SQL shape through Kysely's DummyDriver, plugins driven with canned rows.
  * - integration: a real MySQL-compatible server, one throw-away database per run (see test/helpers/global-setup.ts).
@@ -41,6 +56,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'docs/examples/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
+          env: { JITI_ALIAS },
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: true,

@@ -7,7 +7,7 @@ import {
   restoreBackup,
   scheduleBackups,
   verifyBackup,
-} from '../../src/backup/index.js'
+} from 'kysely-toolkit/backup'
 
 /** Takes a backup, restores it under another name, verifies it and prunes old backups. */
 export async function backupRestoreVerify(database: BackupSource, directory: string, copyName: string) {

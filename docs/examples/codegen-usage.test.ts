@@ -1,8 +1,8 @@
+import { createTestDatabase } from 'kysely-toolkit/testing'
 import { describe, expect, inject, it } from 'vitest'
 import { ZodError } from 'zod'
 import type { DB } from '../../example/generated/db.js'
 import { seedShop } from '../../example/seed.js'
-import { createTestDatabase } from '../../src/testing/test-database.js'
 import { EXAMPLE_MIGRATIONS } from '../../test/helpers/paths.js'
 import { listUsers, openShop, registerUser, userKeys } from './codegen-usage.js'
 

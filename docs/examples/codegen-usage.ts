@@ -1,9 +1,9 @@
 // #region usage
 import { CamelCasePlugin, type Kysely } from 'kysely'
-import type { DB } from '../../example/generated/db.js'
-import { type ColumnName, metadata, TYPES } from '../../example/generated/metadata.js'
-import { users } from '../../example/generated/zod.js'
-import { createDatabase } from '../../src/index.js'
+import { createDatabase } from 'kysely-toolkit'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
+import { type ColumnName, metadata, TYPES } from '../../example/generated/metadata.js' // generated too
+import { users } from '../../example/generated/zod.js' // generated too
 
 /** Columns a client may sort users by: checked against the schema at compile time and at run time. */
 const USER_SORT_COLUMNS = ['email', 'created_at', 'status'] as const satisfies readonly ColumnName<'users'>[]

@@ -1,7 +1,7 @@
 // biome-ignore-all assist/source/organizeImports: the docs show the imports region as written
 import { CamelCasePlugin, type Dialect } from 'kysely'
 import { jsonBuildObject } from 'kysely/helpers/mysql'
-import { metadata } from '../../example/generated/metadata.js'
+import { metadata } from '../../example/generated/metadata.js' // your generated metadata (kysely-toolkit codegen)
 
 // #region imports
 import { Kysely, MysqlDialect } from 'kysely'

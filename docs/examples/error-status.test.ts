@@ -1,9 +1,9 @@
+import { createRepository } from 'kysely-toolkit'
+import { createTestDatabase } from 'kysely-toolkit/testing'
 import { describe, expect, inject, it } from 'vitest'
 import type { DB } from '../../example/generated/db.js'
 import { seedShop } from '../../example/seed.js'
 import { shop } from '../../example/shop-schema.js'
-import { createRepository } from '../../src/index.js'
-import { createTestDatabase } from '../../src/testing/test-database.js'
 import { EXAMPLE_MIGRATIONS } from '../../test/helpers/paths.js'
 import { statusOf } from './error-status.js'
 

@@ -11,7 +11,7 @@ import {
   PoolTimeoutError,
   UniqueViolationError,
   ValidationError,
-} from '../../src/index.js'
+} from 'kysely-toolkit'
 
 /**
  * The HTTP status for an error from a repository call: the typed errors say what went wrong without parsing

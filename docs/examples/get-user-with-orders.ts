@@ -1,9 +1,6 @@
 // #region repositories
 import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { z } from 'zod'
-import type { DB } from '../../example/generated/db.js'
-import { shop } from '../../example/shop-schema.js'
 import {
   createRepository,
   InvalidCursorError,
@@ -12,7 +9,10 @@ import {
   InvalidSortError,
   UniqueViolationError,
   ValidationError,
-} from '../../src/index.js'
+} from 'kysely-toolkit'
+import { z } from 'zod'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
+import { shop } from '../../example/shop-schema.js' // your repository schema (docs/repositories.md)
 
 /**
  * The shop's repositories, made once at startup (options are checked and resolved here). Inside a transaction use

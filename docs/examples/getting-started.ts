@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { createDatabase, databaseOptionsFromEnv } from 'kysely-toolkit'
 import { migrate } from 'kysely-toolkit/migration'
-import type { DB } from '../../example/generated/db.js'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 
 const migrationsFolder = fileURLToPath(new URL('../../example/migrations', import.meta.url))
 

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely'
-import type { DB } from '../../example/generated/db.js'
-import { NotFoundError } from '../../src/index.js'
+import { NotFoundError } from 'kysely-toolkit'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 import { InsufficientFundsError } from './transfer-funds.js'
 
 const cents = (decimal: string): number => Math.round(Number(decimal) * 100)

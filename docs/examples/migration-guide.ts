@@ -11,8 +11,8 @@ import {
 } from 'kysely-toolkit'
 import { createTestDatabase } from 'kysely-toolkit/testing'
 import { z } from 'zod'
-import type { DB } from '../../example/generated/db.js'
-import { shop } from '../../example/shop-schema.js'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
+import { shop } from '../../example/shop-schema.js' // your repository schema (docs/repositories.md)
 import { transferFunds } from './transfer-funds.js'
 
 // #region connection

@@ -1,6 +1,4 @@
 import { sql } from 'kysely'
-import pino from 'pino'
-import type { DB } from '../../example/generated/db.js'
 import {
   combineLogs,
   createDatabase,
@@ -8,7 +6,9 @@ import {
   DEFAULT_SENSITIVE_COLUMNS,
   logConsoleStyle,
   logPinoStyle,
-} from '../../src/index.js'
+} from 'kysely-toolkit'
+import pino from 'pino'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 
 /**
  * Query logging with pino: slow queries at warn, failures at error, passwords and SSNs redacted.

@@ -1,6 +1,4 @@
 import { createServer, type Server } from 'node:http'
-import { Registry } from 'prom-client'
-import type { DB } from '../../example/generated/db.js'
 import {
   createDatabase,
   createQueryMetrics,
@@ -8,8 +6,10 @@ import {
   formatPrometheus,
   PROMETHEUS_CONTENT_TYPE,
   type QueryMetricsSnapshot,
-} from '../../src/index.js'
-import { registerQueryMetrics } from '../../src/prometheus/index.js'
+} from 'kysely-toolkit'
+import { registerQueryMetrics } from 'kysely-toolkit/prometheus'
+import { Registry } from 'prom-client'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 
 /** Metrics on a toolkit database, served as Prometheus text on `/metrics`. Returns the server and a snapshot. */
 export async function serveQueryMetrics(

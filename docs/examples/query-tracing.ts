@@ -1,6 +1,6 @@
 import type { Tracer } from '@opentelemetry/api'
-import type { DB } from '../../example/generated/db.js'
-import { createDatabase, createQueryTracing } from '../../src/index.js'
+import { createDatabase, createQueryTracing } from 'kysely-toolkit'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 
 /** One OpenTelemetry client span per query, under the caller's active span. */
 export async function traceQueries(url: string, tracer: Tracer): Promise<void> {

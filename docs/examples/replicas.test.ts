@@ -1,8 +1,8 @@
+import type { ReplicatedDatabase } from 'kysely-toolkit'
+import { type ReplicatedServers, startReplicatedServers } from 'kysely-toolkit/testing'
 import { type Connection, createConnection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { seedShop } from '../../example/seed.js'
-import type { ReplicatedDatabase } from '../../src/index.js'
-import { type ReplicatedServers, startReplicatedServers } from '../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../test/helpers/paths.js'
 import {
   balanceOf,

@@ -1,17 +1,19 @@
 /**
  * The examples of docs/replicas.md: real code, run by docs/examples/replicas.test.ts against a real primary and
- * replica. Imports point at the sources here; an application imports from 'kysely-toolkit'.
+ * replica.
  */
+// #region imports
 import { type Kysely, sql } from 'kysely'
-import type { DB } from '../../example/generated/db.js'
 import {
   createReplicatedDatabase,
   type ReplicatedDatabase,
   routeToReplica,
   withConsistencyScope,
   withPrimary,
-} from '../../src/index.js'
-import { migrate } from '../../src/migration/index.js'
+} from 'kysely-toolkit'
+import { migrate } from 'kysely-toolkit/migration'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
+// #endregion imports
 
 // #region create
 export function openShopDatabase(env: { PRIMARY_URL: string; REPLICA_URLS: string }): ReplicatedDatabase<DB> {

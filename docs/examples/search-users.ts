@@ -1,8 +1,8 @@
 // #region search-users
 import type { Kysely } from 'kysely'
+import { applyFilter, applySort, parseFilter, parseSort } from 'kysely-toolkit'
 import { z } from 'zod'
-import type { DB } from '../../example/generated/db.js'
-import { applyFilter, applySort, parseFilter, parseSort } from '../../src/index.js'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 
 /** Public sort names → columns; kept in a constant so the options are resolved once. */
 const USER_SORT = {

@@ -1,8 +1,8 @@
+import { createTransactionCounters, NotFoundError } from 'kysely-toolkit'
+import { createTestDatabase, type TestDatabase } from 'kysely-toolkit/testing'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { DB } from '../../example/generated/db.js'
 import { seedShop } from '../../example/seed.js'
-import { createTransactionCounters, NotFoundError } from '../../src/index.js'
-import { createTestDatabase, type TestDatabase } from '../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../test/helpers/paths.js'
 import { InsufficientFundsError, transferFunds } from './transfer-funds.js'
 

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely'
-import type { DB } from '../../example/generated/db.js'
-import { NotFoundError, type TransactionOptions, withUnitOfWork } from '../../src/index.js'
+import { NotFoundError, type TransactionOptions, withUnitOfWork } from 'kysely-toolkit'
+import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 
 // #region stores
 /**

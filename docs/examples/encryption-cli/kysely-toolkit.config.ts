@@ -1,4 +1,4 @@
-import { defineConfig } from '../../../src/config/toolkit-config.js'
+import { defineConfig } from 'kysely-toolkit'
 
 // #region config
 // kysely-toolkit.config.ts
