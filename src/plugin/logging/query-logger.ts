@@ -4,6 +4,7 @@ import { parseOptions } from '../../util/parse-options.js'
 import { describeError } from '../query-info/error-details.js'
 import { describeQuery } from '../query-info/query-kind.js'
 import { collapseSql } from '../query-info/sql-text.js'
+import type { ResultLogEvent } from '../query-log-dialect.js'
 import type { QueryLogLevel, QueryLogWriter } from './log-writers.js'
 import type { QueryLogEvent } from './query-log-event.js'
 import { QueryLoggerPlugin } from './query-logger-plugin.js'
@@ -212,6 +213,12 @@ class QueryLoggerCore {
       }
       if (writer.isLevelEnabled !== undefined && !writer.isLevelEnabled(level)) return
       const pending: PendingEvent = { level, ...this.#build(event, level), written: false }
+      const result = (event as ResultLogEvent).result
+      if (result !== undefined) {
+        // From QueryLogDialect: the result came with the event, so the row count is known now.
+        this.#write({ ...pending, event: withRowCounts(pending.event, result) })
+        return
+      }
       if (
         level === 'error' ||
         (event.level === 'query' && event.isStream === true) ||
@@ -237,13 +244,7 @@ class QueryLoggerCore {
     const pending = this.#pending.get(queryId)
     if (pending === undefined || pending.written) return
     this.#pending.delete(queryId)
-    const affected = result.numAffectedRows
-    const event: QueryLogEvent = {
-      ...pending.event,
-      rowCount: result.rows.length,
-      ...(affected === undefined ? {} : { affectedRows: Number(affected) }),
-    }
-    this.#write({ ...pending, event })
+    this.#write({ ...pending, event: withRowCounts(pending.event, result) })
     pending.written = true
   }
 
@@ -315,6 +316,15 @@ class QueryLoggerCore {
     process.emitWarning(`kysely-toolkit query logger: an event could not be written (${reason})`, {
       code: 'KYSELY_TOOLKIT_QUERY_LOGGER',
     })
+  }
+}
+
+function withRowCounts(event: QueryLogEvent, result: QueryResult<unknown>): QueryLogEvent {
+  const affected = result.numAffectedRows
+  return {
+    ...event,
+    rowCount: result.rows.length,
+    ...(affected === undefined ? {} : { affectedRows: Number(affected) }),
   }
 }
 
