@@ -16,6 +16,7 @@ import type {
 /**
  * A Kysely `LogEvent`, and for a successful query that was not streamed, its result: what {@link QueryLogDialect}
  * passes to its `log` function. The query logger reads `result` for its row counts, so it needs no plugin.
+ * `result` is a getter, not an own property: `JSON.stringify(event)` and `{ ...event }` leave the rows out.
  *
  * @example
  * ```ts
@@ -184,6 +185,29 @@ class QueryLogDriver implements Driver {
 }
 
 /**
+ * Kysely's query `LogEvent` with the result behind a getter: readable as `event.result`, but not an own property,
+ * so a log function that writes the whole event (`JSON.stringify(event)`, `{ ...event }`, `console.log(event)`)
+ * writes what it wrote with Kysely's `log`, not the rows.
+ */
+class QueryEventWithResult {
+  readonly level = 'query'
+  readonly isStream = false
+  readonly query: CompiledQuery
+  readonly queryDurationMillis: number
+  readonly #result: QueryResult<unknown>
+
+  constructor(query: CompiledQuery, queryDurationMillis: number, result: QueryResult<unknown>) {
+    this.query = query
+    this.queryDurationMillis = queryDurationMillis
+    this.#result = result
+  }
+
+  get result(): QueryResult<unknown> {
+    return this.#result
+  }
+}
+
+/**
  * Replaces the connection's `executeQuery` and `streamQuery` with timed ones, in place (its other methods, such as
  * `cancelQuery`, stay as they are). A failure is logged and rethrown; a `log` that throws fails the query, as
  * with Kysely's `log`.
@@ -199,13 +223,7 @@ function timeQueries(connection: DatabaseConnection, log: Log): void {
     const executed = executeQuery.call(connection, query, options) as Promise<QueryResult<R>>
     return executed.then(
       (result) => {
-        const logged = log({
-          level: 'query',
-          isStream: false,
-          query,
-          queryDurationMillis: performance.now() - started,
-          result,
-        })
+        const logged = log(new QueryEventWithResult(query, performance.now() - started, result))
         return logged === undefined ? result : logged.then(() => result)
       },
       (error: unknown) => {

@@ -156,6 +156,34 @@ describe(QueryLogDialect.name, () => {
     })
   })
 
+  it('keeps the rows out of the event when it is written whole, and still gives them to whoever asks', async () => {
+    const written: string[] = []
+    const counts: Array<number | undefined> = []
+    const db = new Kysely<DB>({
+      dialect: new QueryLogDialect({
+        dialect: new MysqlDialect({ pool: createPool({ uri: test.url }) }),
+        log: (event) => {
+          written.push(JSON.stringify({ ...event, query: event.query.sql }))
+          counts.push(event.level === 'query' ? event.result?.rows.length : undefined)
+        },
+      }),
+    })
+    try {
+      const [user] = await db.selectFrom('users').select('email').where('id', '=', 3).execute()
+      expect(user?.email).toBe('user3@example.com')
+      expect(counts).toEqual([1])
+      expect(written[0]).not.toContain('user3@example.com')
+      expect(Object.keys(JSON.parse(written[0] ?? '{}')).sort()).toEqual([
+        'isStream',
+        'level',
+        'query',
+        'queryDurationMillis',
+      ])
+    } finally {
+      await db.destroy()
+    }
+  })
+
   it('waits for a log function that returns a promise before the query resolves', async () => {
     const order: string[] = []
     const log = async (event: ResultLogEvent) => {
