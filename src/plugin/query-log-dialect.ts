@@ -220,7 +220,13 @@ function timeQueries(connection: DatabaseConnection, log: Log): void {
     options?: AbortableOperationOptions,
   ): Promise<QueryResult<R>> {
     const started = performance.now()
-    const executed = executeQuery.call(connection, query, options) as Promise<QueryResult<R>>
+    let executed: Promise<QueryResult<R>>
+    try {
+      executed = executeQuery.call(connection, query, options) as Promise<QueryResult<R>>
+    } catch (error) {
+      // A driver that throws instead of rejecting: logged as a failure all the same.
+      executed = Promise.reject(error)
+    }
     return executed.then(
       (result) => {
         const logged = log(new QueryEventWithResult(query, performance.now() - started, result))
