@@ -12,7 +12,8 @@
  *   RUNS=5 QUERIES=10000 npx jiti bench/observability.ts     (the page runs QUERIES / 4)
  *
  * Prints, per query and configuration: throughput (queries/s, median of the runs), CPU µs per query
- * (process.cpuUsage over the run) and the change against "off" in the same round; then Kysely's whole query path
+ * (process.cpuUsage over the run) and the change against "off" in the same round; within a round the
+ * configurations take turns in 10 slices, so load from other work on a shared machine falls on all alike; then Kysely's whole query path
  * on DummyDriver (no I/O; one connection reused, as a pool does), which measures the added CPU far more precisely than the difference of two noisy
  * end-to-end figures on a shared machine; then the hooks alone (no Kysely around them).
  *
@@ -159,20 +160,54 @@ interface Sample {
   readonly cpuMicrosPerQuery: number
 }
 
-async function run(db: Kysely<DB>, workload: Workload): Promise<Sample> {
+/** How many slices each run is cut into: the configurations take turns slice by slice, so a change in the
+ * machine's load (other work on a shared machine) falls on all of them alike instead of on whole runs. */
+const SLICES = 10
+
+/** One slice: `count` queries, 16 in flight; returns the wall time (ms) and CPU (µs) it took. */
+async function slice(
+  db: Kysely<DB>,
+  workload: Workload,
+  count: number,
+): Promise<{ ms: number; cpu: number }> {
   let next = 0
   const worker = async () => {
-    while (next < workload.queries) await workload.call(db, next++)
+    while (next < count) await workload.call(db, next++)
   }
   const cpu = process.cpuUsage()
   const started = performance.now()
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker))
-  const elapsed = performance.now() - started
+  const ms = performance.now() - started
   const used = process.cpuUsage(cpu)
-  return {
-    qps: (workload.queries / elapsed) * 1000,
-    cpuMicrosPerQuery: (used.user + used.system) / workload.queries,
+  return { ms, cpu: used.user + used.system }
+}
+
+/** One run of every configuration, `workload.queries` queries each, interleaved slice by slice. */
+async function runRound(
+  dbs: Map<Config, Kysely<DB>>,
+  workload: Workload,
+  round: number,
+): Promise<Map<Config, Sample>> {
+  const count = Math.max(IN_FLIGHT, Math.round(workload.queries / SLICES))
+  const totals = new Map<Config, { ms: number; cpu: number }>(
+    CONFIGS.map((config) => [config, { ms: 0, cpu: 0 }]),
+  )
+  for (let index = 0; index < SLICES; index++) {
+    const order = (round + index) % 2 === 0 ? CONFIGS : [...CONFIGS].reverse()
+    for (const config of order) {
+      const taken = await slice(dbs.get(config) as Kysely<DB>, workload, count)
+      const total = totals.get(config) as { ms: number; cpu: number }
+      total.ms += taken.ms
+      total.cpu += taken.cpu
+    }
   }
+  const queries = count * SLICES
+  return new Map(
+    [...totals].map(([config, total]) => [
+      config,
+      { qps: (queries / total.ms) * 1000, cpuMicrosPerQuery: total.cpu / queries },
+    ]),
+  )
 }
 
 const median = (values: number[]) => {
@@ -190,15 +225,13 @@ async function endToEnd(
   workload: Workload,
 ): Promise<{ qpsChange: number; cpuChange: number; cpuShare: number }> {
   const results = new Map<Config, Sample[]>(CONFIGS.map((config) => [config, []]))
-  for (const db of dbs.values()) await run(db, workload) // warm up pools and the JIT
+  await runRound(dbs, workload, 0) // warm up pools and the JIT
   for (let round = 0; round < RUNS; round++) {
-    for (const config of round % 2 === 0 ? CONFIGS : [...CONFIGS].reverse()) {
-      results.get(config)?.push(await run(dbs.get(config) as Kysely<DB>, workload))
-    }
+    for (const [config, sample] of await runRound(dbs, workload, round)) results.get(config)?.push(sample)
   }
   const off = results.get('off') ?? []
   console.log(
-    `\n${workload.title}: ${workload.queries} queries per run, ${IN_FLIGHT} in flight, ${RUNS} interleaved runs`,
+    `\n${workload.title}: ${workload.queries} queries per run, ${IN_FLIGHT} in flight, ${RUNS} runs, configurations interleaved in ${SLICES} slices per run`,
   )
   let judged = { qpsChange: 0, cpuChange: 0, cpuShare: 0 }
   for (const config of CONFIGS) {
