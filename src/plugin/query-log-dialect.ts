@@ -59,9 +59,10 @@ export interface QueryLogDialectOptions {
  * Why a dialect: Kysely's `log` option wraps every query in three async functions (its own timing, then the log
  * call, each awaited), and the row counts need a plugin, whose `transformResult` Kysely awaits once more per query.
  * This dialect times each query with one promise callback and hands the result over in the same call. Measured on
- * Kysely's whole query path without I/O, the query logger and metrics add about 0.7 µs of CPU per query through
- * it, 1.2 µs through Kysely's `log` option, and 1.5 µs with the row-count plugin (`bench/observability.ts`). Use
- * Kysely's `log` option where the dialect is not yours to wrap; both give the same events.
+ * Kysely's whole query path without I/O, the query logger and metrics add about 0.6–1.2 µs of CPU per query
+ * through it, 1.2–1.4 µs through Kysely's `log` option, and 1.2–1.5 µs with the row-count plugin
+ * (`bench/observability.ts`, `docs/metrics.md#cost`). Use Kysely's `log` option where the dialect is not yours to
+ * wrap; both give the same events.
  *
  * @example
  * ```ts

@@ -137,8 +137,8 @@ const QueryLoggerOptionsSchema = z.strictObject({
  * `transformResult` never sees a failure). Redaction reads the operation-node tree that comes with each event
  * (`event.query.query`, after all plugins), so no plugin is needed for it. Give `log` to a {@link QueryLogDialect}
  * (`createDatabase` does so for its `log` option): one timing per query, and the result for row counts. On
- * Kysely's `log` option the events lack the result, and the optional `plugin` adds the row counts, at about
- * 0.4 µs more per query (Kysely awaits one more call; see `docs/logging.md#cost`).
+ * Kysely's `log` option the events lack the result, and the optional `plugin` adds the row counts, at the cost of
+ * one more awaited call per query (see `docs/logging.md#cost`).
  *
  * @throws {InvalidOptionsError} when an option is invalid.
  *
