@@ -125,6 +125,11 @@ export {
 } from './plugin/metrics/query-metrics.js'
 export { isQueryKind, QUERY_KINDS, type QueryKind } from './plugin/query-info/query-kind.js'
 export {
+  QueryLogDialect,
+  type QueryLogDialectOptions,
+  type ResultLogEvent,
+} from './plugin/query-log-dialect.js'
+export {
   createQueryTracing,
   type QuerySpan,
   type QueryTracer,

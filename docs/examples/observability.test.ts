@@ -1,6 +1,6 @@
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, inject, it } from 'vitest'
-import { logQueriesToConsole, logQueriesWithPino } from './query-logging.js'
+import { logQueriesToConsole, logQueriesWithPino, logWithYourOwnKysely } from './query-logging.js'
 import { countRetries, registerInPromClient, serveQueryMetrics } from './query-metrics.js'
 import { traceQueries } from './query-tracing.js'
 
@@ -15,9 +15,10 @@ describe('docs/examples: query logging', () => {
     expect(records[0]).toMatchObject({
       sql: 'update `users` set `password_hash` = ? where `email` = ?',
       parameters: ['[REDACTED]', '[REDACTED]'],
+      rowCount: 0,
       affectedRows: 1,
     })
-    expect(records[1]).toMatchObject({ sql: 'select sleep(?)', slow: true })
+    expect(records[1]).toMatchObject({ sql: 'select sleep(?)', slow: true, rowCount: 1 })
     expect(records[2]).toMatchObject({ error: { code: 'ER_PARSE_ERROR', errno: 1064 } })
     expect(lines.join('\n')).not.toContain('user1@example.com')
   })
@@ -32,6 +33,20 @@ describe('docs/examples: query logging', () => {
     )
     expect(debug[0]?.[0]).toMatch(/^query: select users \(/)
     expect(seen).toEqual(['select `id` from `users` where `id` = ?'])
+  })
+})
+
+describe('docs/examples: query logging on your own Kysely', () => {
+  it('logs with row counts and counts through QueryLogDialect', async () => {
+    const debug: unknown[][] = []
+    const { queries } = await logWithYourOwnKysely(databaseUrl, {
+      debug: (...args: unknown[]) => debug.push(args),
+      warn: () => {},
+      error: () => {},
+    })
+    expect(queries).toBe(1)
+    expect(debug).toHaveLength(1)
+    expect(debug[0]?.[1]).toMatchObject({ kind: 'select', table: 'users', rowCount: 2 })
   })
 })
 

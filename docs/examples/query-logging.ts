@@ -1,12 +1,15 @@
-import { sql } from 'kysely'
+import { Kysely, MysqlDialect, sql } from 'kysely'
 import {
   combineLogs,
   createDatabase,
   createQueryLogger,
+  createQueryMetrics,
   DEFAULT_SENSITIVE_COLUMNS,
   logConsoleStyle,
   logPinoStyle,
+  QueryLogDialect,
 } from 'kysely-toolkit'
+import { createPool } from 'mysql2'
 import pino from 'pino'
 import type { DB } from '../../example/generated/db.js' // your generated types (kysely-toolkit codegen)
 
@@ -26,11 +29,8 @@ export async function logQueriesWithPino(
     sampleRate: 1, // write every normal query (e.g. 0.01 in production)
     redact: { columns: [...DEFAULT_SENSITIVE_COLUMNS, 'email'] },
   })
-  const database = createDatabase<DB>({
-    url,
-    log: queryLogger.log,
-    plugins: [queryLogger.plugin], // optional: adds rowCount and affectedRows
-  })
+  // createDatabase calls `log` through QueryLogDialect: events carry rowCount and affectedRows, no plugin needed
+  const database = createDatabase<DB>({ url, log: queryLogger.log })
   // #endregion pino
   try {
     // #region queries
@@ -70,5 +70,28 @@ export async function logQueriesToConsole(
     await database.db.selectFrom('users').select('id').where('id', '=', 1).execute()
   } finally {
     await database.close()
+  }
+}
+
+/** Logging and metrics on a Kysely of your own, through QueryLogDialect; returns the row count the event carried. */
+export async function logWithYourOwnKysely(
+  url: string,
+  target: Pick<Console, 'debug' | 'warn' | 'error'>,
+): Promise<{ queries: number }> {
+  // #region own-kysely
+  const queryLogger = createQueryLogger({ logger: logConsoleStyle(target) })
+  const metrics = createQueryMetrics()
+  const db = new Kysely<DB>({
+    dialect: new QueryLogDialect({
+      dialect: new MysqlDialect({ pool: createPool({ uri: url }) }),
+      log: combineLogs(queryLogger.log, metrics.log), // one timing per query for both, row counts included
+    }),
+  })
+  // #endregion own-kysely
+  try {
+    await db.selectFrom('users').select('id').where('id', '<=', 2).execute()
+    return { queries: metrics.snapshot().queries }
+  } finally {
+    await db.destroy()
   }
 }

@@ -1,5 +1,6 @@
 import { Kysely, MysqlDialect } from 'kysely'
 import { createPool, type SslOptions } from 'mysql2'
+import { QueryLogDialect } from '../plugin/query-log-dialect.js'
 import {
   type DatabaseOptions,
   type ResolvedDatabaseOptions,
@@ -63,9 +64,13 @@ export interface Database<DB> {
 export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
   const resolved = resolveDatabaseOptions(options)
   const pool = createGuardedPool(resolved)
+  const dialect = new MysqlDialect({ pool })
+  const { log } = resolved
   const db = new Kysely<DB>({
-    dialect: new MysqlDialect({ pool }),
-    ...(resolved.log === undefined ? {} : { log: resolved.log }),
+    // A log function is called through QueryLogDialect: one timing per query instead of Kysely's three awaited
+    // wrappers, and the result for the query logger's row counts (see QueryLogDialect).
+    dialect: typeof log === 'function' ? new QueryLogDialect({ dialect, log }) : dialect,
+    ...(log === undefined || typeof log === 'function' ? {} : { log }),
     plugins: [...resolved.plugins],
   })
   const close = (closeOptions: CloseOptions = {}): Promise<void> =>

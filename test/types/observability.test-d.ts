@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api'
-import type { KyselyConfig } from 'kysely'
+import type { Dialect, KyselyConfig, LogEvent } from 'kysely'
 import pino from 'pino'
 import { Registry } from 'prom-client'
 import { describe, expectTypeOf, it } from 'vitest'
@@ -12,8 +12,11 @@ import {
   logConsoleStyle,
   logPinoStyle,
   type QueryKind,
+  QueryLogDialect,
+  type QueryLogDialectOptions,
   type QueryLogWriter,
   type QueryTracer,
+  type ResultLogEvent,
 } from '../../src/index.js'
 import { registerQueryMetrics } from '../../src/prometheus/index.js'
 
@@ -33,6 +36,18 @@ describe('observability types', () => {
     expectTypeOf(combineLogs(queryLogger.log)).toExtend<NonNullable<KyselyConfig['log']>>()
     expectTypeOf(queryLogger.plugin).toExtend<NonNullable<KyselyConfig['plugins']>[number]>()
     expectTypeOf(metrics.snapshot().byQuery[0]?.kind).toEqualTypeOf<QueryKind | undefined>()
+  })
+
+  it('gives QueryLogDialect the same log functions, and makes a Kysely dialect', () => {
+    const queryLogger = createQueryLogger()
+    const metrics = createQueryMetrics()
+    const tracing = createQueryTracing({ tracer: trace.getTracer('kysely') })
+    expectTypeOf(queryLogger.log).toExtend<QueryLogDialectOptions['log']>()
+    expectTypeOf(combineLogs(queryLogger.log, metrics.log, tracing.log)).toExtend<
+      QueryLogDialectOptions['log']
+    >()
+    expectTypeOf(QueryLogDialect).instance.toExtend<Dialect>()
+    expectTypeOf<ResultLogEvent>().toExtend<LogEvent>()
   })
 
   it('refuses loggers of the wrong shape', () => {

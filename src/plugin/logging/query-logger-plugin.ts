@@ -16,7 +16,8 @@ export interface QueryResultListener {
 
 /**
  * Gives a query logger the row counts of successful queries, which Kysely's `log` hook does not receive.
- * Made by `createQueryLogger`, as its `plugin`; it changes neither queries nor results.
+ * Made by `createQueryLogger`, as its `plugin`; it changes neither queries nor results. Not needed when the logger's
+ * `log` goes to a `QueryLogDialect` (or `createDatabase`'s `log`), whose events carry the result.
  *
  * Put it first in `plugins`: results reach plugins in order, and a plugin before it that throws from
  * `transformResult` (e.g. a failed decryption) would leave the event without its row count.

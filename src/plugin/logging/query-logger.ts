@@ -4,6 +4,7 @@ import { parseOptions } from '../../util/parse-options.js'
 import { describeError } from '../query-info/error-details.js'
 import { describeQuery } from '../query-info/query-kind.js'
 import { collapseSql } from '../query-info/sql-text.js'
+import type { QueryLogDialect, ResultLogEvent } from '../query-log-dialect.js'
 import type { QueryLogLevel, QueryLogWriter } from './log-writers.js'
 import type { QueryLogEvent } from './query-log-event.js'
 import { QueryLoggerPlugin } from './query-logger-plugin.js'
@@ -75,7 +76,8 @@ export interface ResolvedQueryLoggerOptions {
 }
 
 /**
- * A query logger: pass `log` to Kysely's `log` option and `plugin` (optional, for row counts) to `plugins`.
+ * A query logger: give `log` to a {@link QueryLogDialect} (or `createDatabase`'s `log`, which uses one), or to
+ * Kysely's `log` option with `plugin` (optional, for row counts) in `plugins`.
  *
  * @example
  * ```ts
@@ -86,7 +88,10 @@ export interface ResolvedQueryLoggerOptions {
 export interface QueryLogger {
   /** Kysely's `log` hook. Combine it with others with {@link combineLogs}. Never throws. */
   readonly log: (event: LogEvent) => void
-  /** Adds row counts to events; optional. Put it first in `plugins`. */
+  /**
+   * Adds row counts to events when `log` is given to Kysely's `log` option; optional, and not needed with
+   * `QueryLogDialect` (nor `createDatabase`), whose events carry the result. Put it first in `plugins`.
+   */
   readonly plugin: QueryLoggerPlugin
   /** The resolved options. */
   readonly options: ResolvedQueryLoggerOptions
@@ -128,10 +133,12 @@ const QueryLoggerOptionsSchema = z.strictObject({
  * the parameters (sensitive ones as `[REDACTED]`), the duration, the row count, the kind and main table, and on
  * failure the error code and message; at `debug` normally, `warn` for slow queries, `error` for failures.
  *
- * Built on Kysely's `log` hook, the only place that sees durations, SQL text and failed queries (a plugin's
- * `transformResult` never sees a failure). The optional plugin only adds row counts, which the hook lacks.
- * Redaction reads the operation-node tree that comes with each event (`event.query.query`, after all plugins),
- * so no plugin is needed for it.
+ * Built on Kysely's `log` events, the only place that sees durations, SQL text and failed queries (a plugin's
+ * `transformResult` never sees a failure). Redaction reads the operation-node tree that comes with each event
+ * (`event.query.query`, after all plugins), so no plugin is needed for it. Give `log` to a {@link QueryLogDialect}
+ * (`createDatabase` does so for its `log` option): one timing per query, and the result for row counts. On
+ * Kysely's `log` option the events lack the result, and the optional `plugin` adds the row counts, at the cost of
+ * one more awaited call per query (see `docs/logging.md#cost`).
  *
  * @throws {InvalidOptionsError} when an option is invalid.
  *
@@ -212,6 +219,12 @@ class QueryLoggerCore {
       }
       if (writer.isLevelEnabled !== undefined && !writer.isLevelEnabled(level)) return
       const pending: PendingEvent = { level, ...this.#build(event, level), written: false }
+      const result = (event as ResultLogEvent).result
+      if (result !== undefined) {
+        // From QueryLogDialect: the result came with the event, so the row count is known now.
+        this.#write({ ...pending, event: withRowCounts(pending.event, result) })
+        return
+      }
       if (
         level === 'error' ||
         (event.level === 'query' && event.isStream === true) ||
@@ -237,13 +250,7 @@ class QueryLoggerCore {
     const pending = this.#pending.get(queryId)
     if (pending === undefined || pending.written) return
     this.#pending.delete(queryId)
-    const affected = result.numAffectedRows
-    const event: QueryLogEvent = {
-      ...pending.event,
-      rowCount: result.rows.length,
-      ...(affected === undefined ? {} : { affectedRows: Number(affected) }),
-    }
-    this.#write({ ...pending, event })
+    this.#write({ ...pending, event: withRowCounts(pending.event, result) })
     pending.written = true
   }
 
@@ -315,6 +322,15 @@ class QueryLoggerCore {
     process.emitWarning(`kysely-toolkit query logger: an event could not be written (${reason})`, {
       code: 'KYSELY_TOOLKIT_QUERY_LOGGER',
     })
+  }
+}
+
+function withRowCounts(event: QueryLogEvent, result: QueryResult<unknown>): QueryLogEvent {
+  const affected = result.numAffectedRows
+  return {
+    ...event,
+    rowCount: result.rows.length,
+    ...(affected === undefined ? {} : { affectedRows: Number(affected) }),
   }
 }
 
