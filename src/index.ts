@@ -236,6 +236,7 @@ export {
 export type {
   ColumnOf,
   CreateManyResult,
+  CreateOptions,
   FilterableField,
   FindManyOptions,
   FindManyQuery,
