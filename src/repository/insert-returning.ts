@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type QueryExecutorProvider, sql } from 'kysely'
 
 /**
  * Whether a server version string (`SELECT VERSION()`) is MariaDB 10.5 or later, which has `INSERT ... RETURNING`.
@@ -35,7 +35,7 @@ const ANSWERS = new WeakMap<object, Promise<boolean>>()
  *
  * @internal
  */
-export function supportsInsertReturning<DB>(executor: Kysely<DB>): Promise<boolean> {
+export function supportsInsertReturning(executor: QueryExecutorProvider): Promise<boolean> {
   const key = executor.getExecutor().adapter
   let answer = ANSWERS.get(key)
   if (answer === undefined) {

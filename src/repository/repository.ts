@@ -162,7 +162,7 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
    */
   create<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     input: InsertOf<DB, TB>,
-    options?: CreateOptions & ReadOptions<DB, S, TB> & Q,
+    options?: { readonly returning?: true } & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /**
    * Validates every row (all problems reported, with the row index in each path), then inserts them in as few
