@@ -92,7 +92,17 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
   parseSort(input: unknown): Sort<ColumnOf<DB, TB>>
   /** Parses a filter from untrusted input against `filterable` (see `parseFilter`). */
   parseFilter(input: unknown): Filter<ColumnOf<DB, TB>>
-  /** The row with this primary key, or `null`. */
+  /**
+   * The row with this primary key, or `null`. The key is checked before any SQL: a value already valid for the key
+   * column (an integer in the column's range, a string no longer than a CHAR/VARCHAR column) is used as is, from the
+   * metadata alone; anything else goes through the column's zod schema, which converts a key from a URL (`'42'`)
+   * and refuses the rest ({@link InvalidFilterError}).
+   *
+   * @example
+   * ```ts
+   * const user = await users.findById(42, { with: { orders: true } })
+   * ```
+   */
   findById<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
     options?: ReadOptions<DB, S, TB> & Q,
