@@ -126,9 +126,9 @@ const scenarios: Scenario[] = [
     variants: {
       repository: () => users.findById(randomId()),
       'bare Kysely': () =>
-        db.selectFrom('users').select(VISIBLE).where('id', '=', randomId()).limit(1).executeTakeFirst(),
+        db.selectFrom('users').select(VISIBLE).where('id', '=', randomId()).executeTakeFirst(),
       'mysql2 execute': () =>
-        raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ? limit ?`, [randomId(), 1]),
+        raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ?`, [randomId()]),
     },
   },
   {
@@ -222,14 +222,13 @@ const scenarios: Scenario[] = [
           .selectFrom('users')
           .select(VISIBLE)
           .where('id', '=', Number(result.insertId))
-          .limit(1)
           .executeTakeFirst()
       },
       'mysql2 execute': async () => {
         const { email, first_name, last_name } = newUser()
         const [result] = await raw.execute(INSERT_SQL, [email, first_name, last_name])
         const id = (result as { insertId: number }).insertId
-        return raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ? limit ?`, [id, 1])
+        return raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ?`, [id])
       },
     },
   },
@@ -407,12 +406,7 @@ await raw.end()
       return statement.includes(' returning ') ? [{ ...userRows[0] }] : { insertId: 7, affectedRows: 1 }
     }
     if (statement.includes('from `orders`')) return orderRows.map((row) => ({ ...row }))
-    const limit =
-      /limit \?$/.test(statement) && statement.includes('`id` = ?')
-        ? 1
-        : statement.includes('in (')
-          ? 50
-          : 100
+    const limit = statement.includes('`id` = ?') ? 1 : statement.includes('in (') ? 50 : 100
     return userRows.slice(0, limit).map((row) => ({ ...row }))
   }
   const connection = {
@@ -437,8 +431,7 @@ await raw.end()
   const pairs: Record<string, Record<string, Variant>> = {
     findById: {
       repository: () => memoryUsers.findById(1),
-      'bare Kysely': () =>
-        memory.selectFrom('users').select(VISIBLE).where('id', '=', 1).limit(1).executeTakeFirst(),
+      'bare Kysely': () => memory.selectFrom('users').select(VISIBLE).where('id', '=', 1).executeTakeFirst(),
     },
     'findMany 100 rows': {
       repository: () => memoryUsers.findMany({ where: (eb) => eb('id', '>=', 1), limit: 100 }),
@@ -489,7 +482,6 @@ await raw.end()
           .selectFrom('users')
           .select(VISIBLE)
           .where('id', '=', Number(result.insertId))
-          .limit(1)
           .executeTakeFirst()
       },
     },

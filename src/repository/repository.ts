@@ -421,9 +421,11 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
   }
   /** A select narrowed by a where; nothing is added for an empty one. */
   const whereOf = <R>(query: SelectQueryBuilder<AnyDB, string, R>, where: unknown) =>
-    isEmptyWhere(where)
-      ? query
-      : query.where((eb) => whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`)
+    typeof where === 'function'
+      ? query.where(where as (eb: ExpressionBuilder<AnyDB, string>) => Expression<SqlBool>)
+      : isEmptyWhere(where)
+        ? query
+        : query.where((eb) => whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`)
   /** The condition of a non-empty where (updateMany, deleteMany). */
   const condition = (where: unknown) => (eb: ExpressionBuilder<AnyDB, string>) =>
     whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`
@@ -495,7 +497,8 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
 
   const findById = async (id: unknown, options?: ReadOptions<DB, S, TB>) => {
     const key = parseId(state, id)
-    const rows = await read((query) => whereKey(query, key).limit(1), options)
+    // No LIMIT: an equality on the whole primary key matches one row at most.
+    const rows = await read((query) => whereKey(query, key), options)
     return rows[0] ?? null
   }
   const findOne = async (where: unknown, options?: ReadOptions<DB, S, TB> & { readonly sort?: unknown }) => {
