@@ -448,7 +448,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     required: readonly string[] = NO_COLUMNS,
   ): Promise<Row[]> => {
     const wanted = wantedOf(options)
-    if (options?.with === undefined && required.length === 0) {
+    if (options?.with === undefined && required.every((column) => wanted.includes(column))) {
       return build(executor.selectFrom(name).select(wanted) as AnySelect).execute()
     }
     return readWithRelations(build, options, required, wanted)
