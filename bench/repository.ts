@@ -5,7 +5,10 @@
  * machine hit all alike); the median round of each is compared. With `--expose-gc` the heap is collected between
  * rounds, so one variant's garbage is not collected on another's time.
  *
- * Scenarios: findById; findMany of 100 rows; create (insert, then read the stored row back, as the repository does);
+ * Scenarios: findById; findMany of 100 rows; a keyset page of 100 rows after a cursor; create three ways, each against
+ * the same statements by hand: the row back from one `INSERT ... RETURNING` (what `create` does on MariaDB 10.5+;
+ * skipped on MySQL, which has no RETURNING), the key only (`create(row, { returning: false })` against a bare
+ * INSERT), and an INSERT then a read of the stored row (what `create` does on MySQL; forced here with `with: {}`);
  * 50 users with their orders (repository `with`, bare Kysely and mysql2 with two queries, and one correlated
  * JSON_ARRAYAGG query whose JSON text is parsed and re-typed).
  *
@@ -23,6 +26,7 @@ import type { DB } from '../example/generated/db.js'
 import { seedShop } from '../example/seed.js'
 import { shop } from '../example/shop-schema.js'
 import { createDatabase, createRepository } from '../src/index.js'
+import { hasInsertReturning } from '../src/repository/insert-returning.js'
 import { createTestDatabase } from '../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
 
@@ -55,6 +59,8 @@ const raw = createPool({
 await raw.query("SET SESSION time_zone = '+00:00'")
 
 const users = createRepository(db, shop, 'users', { maxLimit: 100 })
+const serverVersion = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]!.v
+const RETURNING = hasInsertReturning(serverVersion)
 const VISIBLE = ['id', 'email', 'first_name', 'last_name', 'status', 'created_at', 'updated_at'] as const
 const VISIBLE_SQL = VISIBLE.map((column) => `\`${column}\``).join(', ')
 const ORDER_COLUMNS = ['id', 'user_id', 'status', 'total', 'created_at'] as const
@@ -63,6 +69,28 @@ const ORDER_SQL = ORDER_COLUMNS.map((column) => `\`${column}\``).join(', ')
 let sequence = 0
 const randomId = (upTo = USERS): number => 1 + Math.floor(Math.random() * upTo)
 const nextEmail = (): string => `bench${process.pid}-${++sequence}@example.com`
+const newUser = () => ({ email: nextEmail(), first_name: 'Bench', last_name: 'Mark' })
+const INSERT_SQL = 'insert into `users` (`email`, `first_name`, `last_name`) values (?, ?, ?)'
+
+// Keyset pages: ten signed cursors spread over the table, with the sort values they stand for.
+const KEYSET_SORT = 'created_at'
+const keysetStarts: { cursor: string; createdAt: Date; id: number }[] = []
+{
+  let after: string | null = null
+  for (let page = 0; page < 10; page++) {
+    const found: { items: { id: number; created_at: Date }[]; nextCursor: string | null } =
+      await users.paginate({
+        sort: KEYSET_SORT,
+        limit: 90,
+        after,
+        select: ['id', 'created_at'],
+      })
+    const last = found.items.at(-1)!
+    after = found.nextCursor!
+    keysetStarts.push({ cursor: after, createdAt: last.created_at, id: last.id })
+  }
+}
+const keysetStart = () => keysetStarts[Math.floor(Math.random() * keysetStarts.length)]!
 
 type Variant = () => Promise<unknown>
 interface Scenario {
@@ -98,9 +126,9 @@ const scenarios: Scenario[] = [
     variants: {
       repository: () => users.findById(randomId()),
       'bare Kysely': () =>
-        db.selectFrom('users').select(VISIBLE).where('id', '=', randomId()).limit(1).executeTakeFirst(),
+        db.selectFrom('users').select(VISIBLE).where('id', '=', randomId()).executeTakeFirst(),
       'mysql2 execute': () =>
-        raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ? limit ?`, [randomId(), 1]),
+        raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ?`, [randomId()]),
     },
   },
   {
@@ -126,28 +154,81 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'create (insert + read back)',
+    name: 'keyset page of 100 after a cursor',
     variants: {
-      repository: () => users.create({ email: nextEmail(), first_name: 'Bench', last_name: 'Mark' }),
+      repository: () => users.paginate({ sort: KEYSET_SORT, limit: 100, after: keysetStart().cursor }),
+      'bare Kysely': () => {
+        const { createdAt, id } = keysetStart()
+        return db
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where((eb) =>
+            eb.and([
+              eb('created_at', '>=', createdAt),
+              eb.or([
+                eb('created_at', '>', createdAt),
+                eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)]),
+              ]),
+            ]),
+          )
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(101)
+          .execute()
+      },
+      'mysql2 execute': () => {
+        const { createdAt, id } = keysetStart()
+        return raw.execute(
+          `select ${VISIBLE_SQL} from \`users\` where \`created_at\` >= ? and (\`created_at\` > ? or (\`created_at\` = ? and \`id\` > ?)) order by \`created_at\`, \`id\` limit ?`,
+          [createdAt, createdAt, createdAt, id, 101],
+        )
+      },
+    },
+  },
+  ...(RETURNING
+    ? [
+        {
+          name: 'create: the stored row from one INSERT ... RETURNING (MariaDB 10.5+)',
+          variants: {
+            repository: () => users.create(newUser()),
+            'bare Kysely': () => db.executeQuery(db.insertInto('users').values(newUser()).returning(VISIBLE)),
+            'mysql2 execute': () => {
+              const { email, first_name, last_name } = newUser()
+              return raw.execute(`${INSERT_SQL} returning ${VISIBLE_SQL}`, [email, first_name, last_name])
+            },
+          },
+        },
+      ]
+    : []),
+  {
+    name: 'create: the key only, one INSERT (returning: false)',
+    variants: {
+      repository: () => users.create(newUser(), { returning: false }),
+      'bare Kysely': () => db.insertInto('users').values(newUser()).executeTakeFirstOrThrow(),
+      'mysql2 execute': () => {
+        const { email, first_name, last_name } = newUser()
+        return raw.execute(INSERT_SQL, [email, first_name, last_name])
+      },
+    },
+  },
+  {
+    name: 'create: INSERT, then the stored row read back (the MySQL path)',
+    variants: {
+      // `with` reads the row back after the INSERT on every server: what create does on MySQL.
+      repository: () => users.create(newUser(), { with: {} }),
       'bare Kysely': async () => {
-        const result = await db
-          .insertInto('users')
-          .values({ email: nextEmail(), first_name: 'Bench', last_name: 'Mark' })
-          .executeTakeFirstOrThrow()
+        const result = await db.insertInto('users').values(newUser()).executeTakeFirstOrThrow()
         return db
           .selectFrom('users')
           .select(VISIBLE)
           .where('id', '=', Number(result.insertId))
-          .limit(1)
           .executeTakeFirst()
       },
       'mysql2 execute': async () => {
-        const [result] = await raw.execute(
-          'insert into `users` (`email`, `first_name`, `last_name`) values (?, ?, ?)',
-          [nextEmail(), 'Bench', 'Mark'],
-        )
+        const { email, first_name, last_name } = newUser()
+        const [result] = await raw.execute(INSERT_SQL, [email, first_name, last_name])
         const id = (result as { insertId: number }).insertId
-        return raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ? limit ?`, [id, 1])
+        return raw.execute(`select ${VISIBLE_SQL} from \`users\` where \`id\` = ?`, [id])
       },
     },
   },
@@ -274,7 +355,7 @@ const median = (values: number[]): number => {
 console.log(
   `kysely-toolkit repository bench: ${IN_FLIGHT} in flight, ${ROUNDS} shuffled rounds of ${SECONDS} s per variant, ` +
     `gc between rounds ${(globalThis as { gc?: unknown }).gc === undefined ? 'off' : 'on'}, ` +
-    `${USERS} users × ${ORDERS_PER_USER} orders, ${(await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]!.v}`,
+    `${USERS} users × ${ORDERS_PER_USER} orders, ${serverVersion}`,
 )
 for (const scenario of scenarios) {
   if (ONLY !== '' && !scenario.name.includes(ONLY)) continue
@@ -320,14 +401,12 @@ await raw.end()
     created_at: now,
   }))
   const answer = (statement: string): unknown => {
-    if (statement.startsWith('insert')) return { insertId: 7, affectedRows: 1 }
+    if (statement.startsWith('select version()')) return [{ version: serverVersion }]
+    if (statement.startsWith('insert')) {
+      return statement.includes(' returning ') ? [{ ...userRows[0] }] : { insertId: 7, affectedRows: 1 }
+    }
     if (statement.includes('from `orders`')) return orderRows.map((row) => ({ ...row }))
-    const limit =
-      /limit \?$/.test(statement) && statement.includes('`id` = ?')
-        ? 1
-        : statement.includes('in (')
-          ? 50
-          : 100
+    const limit = statement.includes('`id` = ?') ? 1 : statement.includes('in (') ? 50 : 100
     return userRows.slice(0, limit).map((row) => ({ ...row }))
   }
   const connection = {
@@ -347,11 +426,12 @@ await raw.end()
   }
   const memory = new Kysely<DB>({ dialect: new MysqlDialect({ pool }) })
   const memoryUsers = createRepository(memory, shop, 'users', { maxLimit: 100 })
+  const memoryCursor = (await memoryUsers.paginate({ sort: KEYSET_SORT, limit: 20 })).nextCursor!
+  const row = { email: 'bench@example.com', first_name: 'Bench', last_name: 'Mark' }
   const pairs: Record<string, Record<string, Variant>> = {
     findById: {
       repository: () => memoryUsers.findById(1),
-      'bare Kysely': () =>
-        memory.selectFrom('users').select(VISIBLE).where('id', '=', 1).limit(1).executeTakeFirst(),
+      'bare Kysely': () => memory.selectFrom('users').select(VISIBLE).where('id', '=', 1).executeTakeFirst(),
     },
     'findMany 100 rows': {
       repository: () => memoryUsers.findMany({ where: (eb) => eb('id', '>=', 1), limit: 100 }),
@@ -364,19 +444,44 @@ await raw.end()
           .limit(100)
           .execute(),
     },
-    create: {
-      repository: () =>
-        memoryUsers.create({ email: 'bench@example.com', first_name: 'Bench', last_name: 'Mark' }),
+    'keyset page after a cursor': {
+      repository: () => memoryUsers.paginate({ sort: KEYSET_SORT, limit: 100, after: memoryCursor }),
+      'bare Kysely': () =>
+        memory
+          .selectFrom('users')
+          .select(VISIBLE)
+          .where((eb) =>
+            eb.and([
+              eb('created_at', '>=', now),
+              eb.or([eb('created_at', '>', now), eb.and([eb('created_at', '=', now), eb('id', '>', 20)])]),
+            ]),
+          )
+          .orderBy('created_at')
+          .orderBy('id')
+          .limit(101)
+          .execute(),
+    },
+    ...(RETURNING
+      ? {
+          'create, INSERT ... RETURNING': {
+            repository: () => memoryUsers.create(row),
+            'bare Kysely': () =>
+              memory.executeQuery(memory.insertInto('users').values(row).returning(VISIBLE)),
+          },
+        }
+      : {}),
+    'create, key only': {
+      repository: () => memoryUsers.create(row, { returning: false }),
+      'bare Kysely': () => memory.insertInto('users').values(row).executeTakeFirstOrThrow(),
+    },
+    'create, INSERT + read back': {
+      repository: () => memoryUsers.create(row, { with: {} }),
       'bare Kysely': async () => {
-        const result = await memory
-          .insertInto('users')
-          .values({ email: 'bench@example.com', first_name: 'Bench', last_name: 'Mark' })
-          .executeTakeFirstOrThrow()
+        const result = await memory.insertInto('users').values(row).executeTakeFirstOrThrow()
         return memory
           .selectFrom('users')
           .select(VISIBLE)
           .where('id', '=', Number(result.insertId))
-          .limit(1)
           .executeTakeFirst()
       },
     },

@@ -241,6 +241,7 @@ export {
 export type {
   ColumnOf,
   CreateManyResult,
+  CreateOptions,
   FilterableField,
   FindManyOptions,
   FindManyQuery,

@@ -125,6 +125,7 @@ export class GuardedPool implements MysqlPool {
     this.#waiting++
     const deadline = Date.now() + this.#settings.acquireTimeoutMs
     let settled = false
+    let timer: ReturnType<typeof setTimeout> | undefined
     const settle = (error: unknown, connection?: PooledConnection): void => {
       if (settled) {
         // The wait timed out before this connection came: give it back untouched.
@@ -133,7 +134,7 @@ export class GuardedPool implements MysqlPool {
       }
       settled = true
       this.#waiting--
-      clearTimeout(timer)
+      if (timer !== undefined) clearTimeout(timer)
       if (connection === undefined) {
         callback(error, undefined as never)
         return
@@ -141,14 +142,33 @@ export class GuardedPool implements MysqlPool {
       this.#inUse.add(connection)
       callback(null, this.#wrap(connection))
     }
-    const timer = setTimeout(() => {
-      settle(new PoolTimeoutError(this.#settings.acquireTimeoutMs, this.#inUse.size, this.#waiting - 1))
-    }, this.#settings.acquireTimeoutMs)
-    timer.unref?.()
-    this.#acquireValid(deadline, settle)
+    /** Starts the acquire timeout, once: only an acquire that can wait (no idle connection, or a ping) needs it. */
+    const arm = (): void => {
+      if (timer !== undefined || settled) return
+      timer = setTimeout(
+        () => {
+          settle(new PoolTimeoutError(this.#settings.acquireTimeoutMs, this.#inUse.size, this.#waiting - 1))
+        },
+        Math.max(1, deadline - Date.now()),
+      )
+      timer.unref?.()
+    }
+    // mysql2 hands out an idle connection without waiting (it pops one synchronously, delivered next tick).
+    if (!this.#hasIdleConnection()) arm()
+    this.#acquireValid(deadline, settle, arm)
   }
 
-  #acquireValid(deadline: number, settle: (error: unknown, connection?: PooledConnection) => void): void {
+  /** Whether the mysql2 pool holds an idle connection now (when its internals cannot be read: no). */
+  #hasIdleConnection(): boolean {
+    const free = (this.#pool as unknown as PoolInternals)._freeConnections
+    return free !== undefined && free.length > 0
+  }
+
+  #acquireValid(
+    deadline: number,
+    settle: (error: unknown, connection?: PooledConnection) => void,
+    arm: () => void,
+  ): void {
     this.#pool.getConnection((error, connection) => {
       if (error) {
         settle(error)
@@ -160,13 +180,15 @@ export class GuardedPool implements MysqlPool {
         settle(null, pooled)
         return
       }
+      // The ping, and the wait for another connection if it fails, count against the acquire timeout.
+      arm()
       const remaining = Math.max(1, deadline - Date.now())
       pingWithin(pooled, Math.min(remaining, 2_000)).then(
         () => settle(null, pooled),
         () => {
           // The connection was cut while idle: drop it and take (or open) another.
           pooled.destroy()
-          if (Date.now() < deadline) this.#acquireValid(deadline, settle)
+          if (Date.now() < deadline) this.#acquireValid(deadline, settle, arm)
         },
       )
     })

@@ -110,10 +110,18 @@ export function datetimePrecisionOf(length: number): number {
   return length > 19 ? Math.min(length - 20, 6) : 0
 }
 
+function readJson(field: CastField, parsed: boolean): unknown {
+  const text = field.string('utf8')
+  return text === null || !parsed ? text : JSON.parse(text)
+}
+
 /**
  * Makes the mysql2 `typeCast` function that reads values as {@link TypeCastOptions} say. `createDatabase` installs
  * it on its pool (with `jsonStrings`, `supportBigNumbers` and `bigNumberStrings`); use it yourself only for a pool
  * you make by hand.
+ *
+ * mysql2 calls it for every column of every row: the options are decided once here, and a column whose type is not
+ * converted (integers, decimals, plain text) goes straight to mysql2's own reading.
  *
  * @example
  * ```ts
@@ -131,34 +139,50 @@ export function datetimePrecisionOf(length: number): number {
  */
 export function createTypeCast(options: TypeCastOptions = {}): TypeCast {
   const resolved = { ...TYPE_CAST_DEFAULTS, ...options }
+  // Decided once: the function below compares only the column's type name (an interned string).
+  const parseJson = resolved.json === 'parsed'
+  const tinyintAsBoolean = resolved.tinyint1 === 'boolean'
+  const bigintAsBigint = resolved.bigint === 'bigint'
+  const dateAsText = resolved.date === 'string'
+  const datetimeAsText = resolved.datetime === 'string'
   const typeCast = (field: CastField, next: () => unknown): unknown => {
-    if (field.extendedFormat === 'json' || field.type === 'JSON') {
-      const text = field.string('utf8')
-      return text === null || resolved.json === 'string' ? text : JSON.parse(text)
-    }
     switch (field.type) {
-      case 'TINY':
-        if (field.length === 1 && resolved.tinyint1 === 'boolean') {
-          const value = next()
-          return value === null ? null : value !== 0
-        }
+      case 'LONG':
+      case 'SHORT':
+      case 'INT24':
+      case 'NEWDECIMAL':
+      case 'DOUBLE':
+      case 'FLOAT':
         return next()
-      case 'LONGLONG':
-        if (resolved.bigint === 'bigint') {
-          const value = next()
-          return value === null ? null : BigInt(value as string | number)
-        }
-        return next()
-      case 'DATE':
-      case 'NEWDATE':
-        return resolved.date === 'string' ? field.string('ascii') : next()
+      case 'VAR_STRING':
+      case 'STRING':
+      case 'VARCHAR':
+      case 'BLOB':
+      case 'TINY_BLOB':
+      case 'MEDIUM_BLOB':
+      case 'LONG_BLOB':
+        // MariaDB's JSON is a LONGTEXT flagged in the extended metadata.
+        return field.extendedFormat === 'json' ? readJson(field, parseJson) : next()
       case 'DATETIME':
       case 'DATETIME2':
       case 'TIMESTAMP':
       case 'TIMESTAMP2':
-        return resolved.datetime === 'string' || datetimePrecisionOf(field.length) > 3
-          ? field.string('ascii')
-          : next()
+        return datetimeAsText || datetimePrecisionOf(field.length) > 3 ? field.string('ascii') : next()
+      case 'TINY': {
+        if (!tinyintAsBoolean || field.length !== 1) return next()
+        const value = next()
+        return value === null ? null : value !== 0
+      }
+      case 'LONGLONG': {
+        if (!bigintAsBigint) return next()
+        const value = next()
+        return value === null ? null : BigInt(value as string | number)
+      }
+      case 'DATE':
+      case 'NEWDATE':
+        return dateAsText ? field.string('ascii') : next()
+      case 'JSON':
+        return readJson(field, parseJson)
       case 'GEOMETRY':
         return field.buffer()
       default:

@@ -297,6 +297,9 @@ export interface RelationLoadOptions {
 type Row = Record<string, unknown>
 type AnyDB = Record<string, Record<string, unknown>>
 
+const NO_RELATIONS: Readonly<Record<string, unknown>> = Object.freeze({})
+const NO_COLUMNS: readonly string[] = Object.freeze([])
+
 /** Parent keys per IN query. */
 const KEYS_PER_QUERY = 5_000
 
@@ -327,15 +330,16 @@ export async function loadRelations(
     }
   }
   // Relations of one level are independent: their queries run concurrently (serially inside a transaction).
-  await Promise.all(
-    names.map((name) => {
-      const relation = owner.relations[name]!
-      const value = spec[name]
-      const options: RelationLoadOptions = value === true ? {} : (value as RelationLoadOptions)
-      return loadRelation(executor, tables, relation, rows, options)
-    }),
-  )
+  const load = (name: string): Promise<void> => {
+    const value = spec[name]
+    const options: RelationLoadOptions = value === true ? NO_OPTIONS : (value as RelationLoadOptions)
+    return loadRelation(executor, tables, owner.relations[name]!, rows, options)
+  }
+  if (names.length === 1) await load(names[0]!)
+  else await Promise.all(names.map(load))
 }
+
+const NO_OPTIONS: RelationLoadOptions = Object.freeze({})
 
 async function loadRelation(
   executor: Kysely<AnyDB>,
@@ -345,7 +349,7 @@ async function loadRelation(
   options: RelationLoadOptions,
 ): Promise<void> {
   const target = tables[relation.target]!
-  const keys = uniqueKeys(parents.map((parent) => parent[relation.parentColumn]))
+  const keys = uniqueKeys(parents, relation.parentColumn)
   let links: Row[] | undefined
   let targetKeys = keys
   if (relation.through !== undefined && keys.length > 0) {
@@ -366,19 +370,27 @@ async function loadRelation(
         .execute()
       links.push(...found)
     }
-    targetKeys = uniqueKeys(links.map((link) => link[through.targetColumn]))
+    targetKeys = uniqueKeys(links, through.targetColumn)
   }
-  const nested = options.with ?? {}
-  const nestedColumns = Object.keys(nested)
-    .filter(
-      (name) => nested[name] !== undefined && nested[name] !== false && Object.hasOwn(target.relations, name),
-    )
-    .map((name) => target.relations[name]!.parentColumn)
-  const wanted = projection(target, options.select, options.omit)
+  const nested = options.with ?? NO_RELATIONS
+  const nestedColumns =
+    nested === NO_RELATIONS
+      ? NO_COLUMNS
+      : Object.keys(nested)
+          .filter(
+            (name) =>
+              nested[name] !== undefined && nested[name] !== false && Object.hasOwn(target.relations, name),
+          )
+          .map((name) => target.relations[name]!.parentColumn)
+  // The target's visible columns as they are (no copy) when the load chooses none.
+  const wanted =
+    options.select === undefined && options.omit === undefined
+      ? target.visible
+      : projection(target, options.select, options.omit)
   const extra = [...new Set([relation.targetColumn, ...nestedColumns])].filter(
     (column) => !wanted.includes(column),
   )
-  const columns = [...wanted, ...extra]
+  const columns = extra.length === 0 ? wanted : [...wanted, ...extra]
   const sort = target.sortParser.parse(options.sort)
   const keyColumn = target.meta.columns[relation.targetColumn]
   const bind = needsBinding(keyColumn) ? (key: unknown) => bindComparable(keyColumn, key) : undefined
@@ -525,10 +537,12 @@ export function keyOf(value: unknown): string {
   return String(value)
 }
 
-function uniqueKeys(values: readonly unknown[]): unknown[] {
+/** The distinct non-null values of `column` in `rows`, in order of first appearance. */
+function uniqueKeys(rows: readonly Row[], column: string): unknown[] {
   const seen = new Set<unknown>()
   const unique: unknown[] = []
-  for (const value of values) {
+  for (const row of rows) {
+    const value = row[column]
     if (value === null || value === undefined) continue
     const key = typeof value === 'object' ? keyOf(value) : value
     if (seen.has(key)) continue

@@ -179,6 +179,16 @@ export interface UpsertQuery<DB, TB extends keyof DB> {
 /** Options of `upsert`. */
 export type UpsertOptions<DB, S, TB extends keyof DB> = UpsertQuery<DB, TB> & ReadOptions<DB, S, TB>
 
+/** Options of `create`, beside the column choice and relations of {@link ReadOptions}. */
+export interface CreateOptions {
+  /**
+   * `false`: return only the new row's key (its value, or an object for a composite key), without reading the row
+   * back; one statement on every server. Defaults to `true`: the row as stored (on MariaDB 10.5+ with
+   * `INSERT ... RETURNING`, on MySQL read back in a second statement).
+   */
+  readonly returning?: boolean
+}
+
 /** What `createMany` did. */
 export interface CreateManyResult {
   /** Rows inserted. */

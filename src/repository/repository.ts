@@ -15,6 +15,7 @@ import { ValidationError, type ValidationIssue } from '../error/validation-error
 import type { ColumnMetadata } from '../schema/schema-metadata.js'
 import { parseOptions } from '../util/parse-options.js'
 import { createFilterParser, type Filter, type FilterParser } from './filter.js'
+import { supportsInsertReturning } from './insert-returning.js'
 import {
   type CursorCodec,
   type CursorValue,
@@ -36,6 +37,7 @@ import {
 import type {
   ColumnOf,
   CreateManyResult,
+  CreateOptions,
   FindManyOptions,
   FindManyQuery,
   FindOneQuery,
@@ -90,7 +92,17 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
   parseSort(input: unknown): Sort<ColumnOf<DB, TB>>
   /** Parses a filter from untrusted input against `filterable` (see `parseFilter`). */
   parseFilter(input: unknown): Filter<ColumnOf<DB, TB>>
-  /** The row with this primary key, or `null`. */
+  /**
+   * The row with this primary key, or `null`. The key is checked before any SQL: a value already valid for the key
+   * column (an integer in the column's range, a string no longer than a CHAR/VARCHAR column) is used as is, from the
+   * metadata alone; anything else goes through the column's zod schema, which converts a key from a URL (`'42'`)
+   * and refuses the rest ({@link InvalidFilterError}).
+   *
+   * @example
+   * ```ts
+   * const user = await users.findById(42, { with: { orders: true } })
+   * ```
+   */
   findById<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     id: IdOf<DB, S, TB>,
     options?: ReadOptions<DB, S, TB> & Q,
@@ -132,14 +144,35 @@ export interface Repository<DB, TB extends keyof DB & string, S, O extends strin
     options?: PaginateQuery<DB, TB> & ReadOptions<DB, S, TB> & Q,
   ): Promise<KeysetPage<Loaded<DB, S, TB, O, Q>>>
   /**
-   * Validates and inserts a row, and returns it as stored (read back by its insert id or the key given).
+   * Validates and inserts a row and returns its key, without reading the row back (one statement on every server).
+   *
+   * @example
+   * ```ts
+   * const id = await users.create({ email, first_name, last_name }, { returning: false }) // 42
+   * ```
+   *
+   * @throws {ValidationError} listing every problem, before any SQL.
+   * @throws {UniqueViolationError} when a unique key is taken (`columns` names it).
+   */
+  create(input: InsertOf<DB, TB>, options: { readonly returning: false }): Promise<IdOf<DB, S, TB>>
+  /**
+   * Validates and inserts a row, and returns it as stored, defaults and generated values included. On MariaDB 10.5+
+   * that is one statement, `INSERT ... RETURNING` the selected columns; MySQL has no `RETURNING`, so there the row
+   * is read back by its insert id (or the key given) in a second statement. With `with`, the row is read back with
+   * its relations on both. Pass `{ returning: false }` to get only the key.
+   *
+   * @example
+   * ```ts
+   * const user = await users.create({ email: 'ada@example.com', first_name: 'Ada', last_name: 'Lovelace' })
+   * user.created_at // the server's default, as stored
+   * ```
    *
    * @throws {ValidationError} listing every problem, before any SQL.
    * @throws {UniqueViolationError} when a unique key is taken (`columns` names it).
    */
   create<const Q extends ReadOptions<DB, S, TB> = NoOptions>(
     input: InsertOf<DB, TB>,
-    options?: ReadOptions<DB, S, TB> & Q,
+    options?: { readonly returning?: true } & ReadOptions<DB, S, TB> & Q,
   ): Promise<Loaded<DB, S, TB, O, Q>>
   /**
    * Validates every row (all problems reported, with the row index in each path), then inserts them in as few
@@ -215,6 +248,13 @@ interface IdSchemas {
   readonly coerce: z.ZodType
 }
 
+/** What `paginate` derives from a sort: the cursor's scope, the sort columns and their metadata. */
+interface SortPlan {
+  readonly scope: string
+  readonly columns: readonly string[]
+  readonly metas: readonly ColumnMetadata[]
+}
+
 /** The state a repository resolves once. */
 interface RepositoryState {
   readonly tables: Readonly<Record<string, ResolvedTable>>
@@ -227,6 +267,12 @@ interface RepositoryState {
   readonly maxLimit: number
   readonly defaultLimit: number
   readonly idSchemas: Readonly<Record<string, IdSchemas>>
+  /** For a one-column key: accepts, without zod, a value already valid for the column (see `isValidKeyOf`). */
+  readonly isValidKey: ((value: unknown) => boolean) | undefined
+  /** Parsed sorts made elsewhere, checked against this repository's whitelist (see `checkSort`). */
+  readonly checkedSorts: WeakMap<Sort, Sort>
+  /** What paginate derives from a sort, once per sort. */
+  readonly sortPlans: WeakMap<Sort, SortPlan>
   /** `max_allowed_packet`, read on the first `createMany`. */
   maxPacket: number | undefined
 }
@@ -342,6 +388,10 @@ export function createRepository<
     maxLimit: resolved.maxLimit,
     defaultLimit: Math.min(resolved.defaultLimit, resolved.maxLimit),
     idSchemas,
+    isValidKey:
+      owner.primaryKey.length === 1 ? isValidKeyOf(owner.meta.columns[owner.primaryKey[0]!]!) : undefined,
+    checkedSorts: new WeakMap(),
+    sortPlans: new WeakMap(),
     maxPacket: undefined,
   }
   return makeRepository<DB, TB, S, O>(state, db as unknown as Executor)
@@ -371,28 +421,45 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
   }
   /** A select narrowed by a where; nothing is added for an empty one. */
   const whereOf = <R>(query: SelectQueryBuilder<AnyDB, string, R>, where: unknown) =>
-    isEmptyWhere(where)
-      ? query
-      : query.where((eb) => whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`)
+    typeof where === 'function'
+      ? query.where(where as (eb: ExpressionBuilder<AnyDB, string>) => Expression<SqlBool>)
+      : isEmptyWhere(where)
+        ? query
+        : query.where((eb) => whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`)
   /** The condition of a non-empty where (updateMany, deleteMany). */
   const condition = (where: unknown) => (eb: ExpressionBuilder<AnyDB, string>) =>
     whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`
   /** The default projection, computed once. */
   const defaultColumns = projection(table, undefined, state.omit)
+  /** The columns a read returns: the default ones unless the call chooses. */
+  const wantedOf = (options: ReadOptions<DB, S, TB> | undefined): readonly string[] =>
+    options === undefined || (options.select === undefined && options.omit === undefined)
+      ? defaultColumns
+      : projection(
+          table,
+          options.select,
+          options.omit === undefined ? state.omit : [...state.omit, ...options.omit],
+        )
 
-  const read = async (
+  /** Runs a select of the chosen columns; callers are async functions, so a throw here is their rejection. */
+  const read = (
     build: (query: AnySelect) => AnySelect,
     options: ReadOptions<DB, S, TB> | undefined,
-    required: readonly string[] = [],
+    required: readonly string[] = NO_COLUMNS,
   ): Promise<Row[]> => {
-    const withSpec = (options?.with ?? {}) as Record<string, unknown>
-    const wanted =
-      options?.select === undefined && options?.omit === undefined
-        ? defaultColumns
-        : projection(table, options.select, [...state.omit, ...(options.omit ?? [])])
-    if (options?.with === undefined && required.length === 0) {
+    const wanted = wantedOf(options)
+    if (options?.with === undefined && required.every((column) => wanted.includes(column))) {
       return build(executor.selectFrom(name).select(wanted) as AnySelect).execute()
     }
+    return readWithRelations(build, options, required, wanted)
+  }
+  const readWithRelations = async (
+    build: (query: AnySelect) => AnySelect,
+    options: ReadOptions<DB, S, TB> | undefined,
+    required: readonly string[],
+    wanted: readonly string[],
+  ): Promise<Row[]> => {
+    const withSpec = (options?.with ?? {}) as Record<string, unknown>
     const relationColumns = Object.keys(withSpec)
       .filter((relation) => withSpec[relation] !== undefined && withSpec[relation] !== false)
       .map((relation) => table.relations[relation]?.parentColumn)
@@ -408,17 +475,30 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     return rows
   }
   const strip = (rows: Row[], options: ReadOptions<DB, S, TB> | undefined, columns: readonly string[]) => {
-    const omit = options?.omit === undefined ? state.omit : [...state.omit, ...options.omit]
-    const wanted = projection(table, options?.select, omit)
+    const wanted = wantedOf(options)
     const extra = columns.filter((column) => !wanted.includes(column))
     if (extra.length > 0) for (const row of rows) for (const column of extra) delete row[column]
   }
   const sortOf = (input: unknown): Sort =>
     isParsedSort(input) ? checkSort(state, input) : state.sortParser.parse(input)
+  const sortPlanOf = (sort: Sort): SortPlan => {
+    let plan = state.sortPlans.get(sort)
+    if (plan === undefined) {
+      const columns = sort.map((item) => item.column)
+      plan = Object.freeze({
+        scope: `${name}|${sortSignature(sort)}`,
+        columns,
+        metas: columns.map((column) => table.meta.columns[column]!),
+      })
+      state.sortPlans.set(sort, plan)
+    }
+    return plan
+  }
 
   const findById = async (id: unknown, options?: ReadOptions<DB, S, TB>) => {
     const key = parseId(state, id)
-    const rows = await read((query) => whereKey(query, key).limit(1), options)
+    // No LIMIT: an equality on the whole primary key matches one row at most.
+    const rows = await read((query) => whereKey(query, key), options)
     return rows[0] ?? null
   }
   const findOne = async (where: unknown, options?: ReadOptions<DB, S, TB> & { readonly sort?: unknown }) => {
@@ -445,16 +525,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     run: () => Promise<{ insertId: bigint | undefined }>,
   ) => {
     const result = await run()
-    const key: Row = {}
-    for (const column of table.primaryKey) {
-      key[column] =
-        values[column] !== undefined && values[column] !== null
-          ? values[column]
-          : column === table.autoIncrement && result.insertId !== undefined && result.insertId !== 0n
-            ? result.insertId
-            : undefined
-    }
-    const id = table.primaryKey.length === 1 ? key[table.primaryKey[0]!] : key
+    const id = idOf(state, keyOfInsert(state, values, result.insertId))
     const row = await findById(id, options)
     if (row === null) throw new NotFoundError(name, id)
     return row
@@ -470,7 +541,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       }
       return state.filterParser.parse(input) as never
     },
-    findById: (async (id: unknown, options?: ReadOptions<DB, S, TB>) => findById(id, options)) as never,
+    findById: findById as never,
     findByIdOrThrow: (async (id: unknown, options?: ReadOptions<DB, S, TB>) => {
       const row = await findById(id, options)
       if (row === null) throw new NotFoundError(name, id)
@@ -576,12 +647,11 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     paginate: (async (options: PaginateOptions<DB, S, TB> = {}) => {
       const sort = sortOf(options.sort)
       const limit = parseCount('limit', options.limit, state.defaultLimit, state.maxLimit)
-      const scope = `${name}|${sortSignature(sort)}`
+      const { scope, columns: sortColumns, metas } = sortPlanOf(sort)
       const after =
         options.after === undefined || options.after === null || options.after === ''
           ? undefined
           : state.cursors.decode(options.after, scope, sort.length)
-      const sortColumns = sort.map((item) => item.column)
       const rows = await read(
         (query) => {
           let built = whereOf(query, options.where)
@@ -589,9 +659,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
             built = built.where((eb) =>
               keysetExpression(
                 eb,
-                sort.map((item, index) =>
-                  keysetKey(eb, table.meta.columns[item.column]!, item, after[index] ?? null),
-                ),
+                sort.map((item, index) => keysetKey(eb, metas[index]!, item, after[index] ?? null)),
               ),
             )
           }
@@ -606,16 +674,29 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
         rows.length > limit && last !== undefined
           ? state.cursors.encode(
               scope,
-              sortColumns.map((column) => cursorValue(table.meta.columns[column]!, last[column])),
+              sortColumns.map((column, index) => cursorValue(metas[index]!, last[column])),
             )
           : null
       strip(items, options, sortColumns)
       return { items, nextCursor }
     }) as never,
-    create: (async (input: unknown, options?: ReadOptions<DB, S, TB>) => {
+    create: (async (input: unknown, options?: CreateOptions & ReadOptions<DB, S, TB>) => {
       const values = validateWrite(state, 'insert', input)
+      const insert = executor.insertInto(name).values(values)
+      if (options?.returning === false) {
+        const result = await insert.executeTakeFirst()
+        return idOf(state, keyOfInsert(state, values, result.insertId))
+      }
+      if (options?.with === undefined && (await supportsInsertReturning(executor))) {
+        // MariaDB 10.5+: the stored row comes back from the INSERT itself.
+        const { rows } = await executor.executeQuery<Row>(insert.returning(wantedOf(options) as never))
+        const row = rows[0]
+        if (row === undefined)
+          throw new NotFoundError(name, idOf(state, keyOfInsert(state, values, undefined)))
+        return row
+      }
       return write(values, options, async () => {
-        const result = await executor.insertInto(name).values(values).executeTakeFirst()
+        const result = await insert.executeTakeFirst()
         return { insertId: result.insertId }
       })
     }) as never,
@@ -710,9 +791,89 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
   return Object.freeze(repository)
 }
 
-/** Checks a parsed sort made elsewhere against this repository's whitelist (a sort for another table is refused). */
+/**
+ * Checks a parsed sort made elsewhere against this repository's whitelist (a sort for another table is refused);
+ * once per sort (parsed sorts are frozen).
+ */
 function checkSort(state: RepositoryState, sort: Sort): Sort {
-  return state.sortParser.parse(sort.map((item) => ({ field: item.field, direction: item.direction })))
+  let checked = state.checkedSorts.get(sort)
+  if (checked === undefined) {
+    checked = state.sortParser.parse(sort.map((item) => ({ field: item.field, direction: item.direction })))
+    state.checkedSorts.set(sort, checked)
+  }
+  return checked
+}
+
+const NO_COLUMNS: readonly string[] = Object.freeze([])
+
+/**
+ * The key of an inserted row: the key columns given, and the insert id for the auto-increment column, as the
+ * column's values are read (a number for INT, a string or bigint for BIGINT as `types.bigint` says).
+ */
+function keyOfInsert(state: RepositoryState, values: Row, insertId: bigint | undefined): Row {
+  const { table } = state
+  const key: Row = {}
+  for (const column of table.primaryKey) {
+    const given = values[column]
+    if (given !== undefined && given !== null) key[column] = given
+    else if (column === table.autoIncrement && insertId !== undefined && insertId !== 0n)
+      key[column] = insertIdValue(table.meta.columns[column]!, insertId)
+    else key[column] = undefined
+  }
+  return key
+}
+
+function insertIdValue(column: ColumnMetadata, insertId: bigint): unknown {
+  switch (column.jsType) {
+    case 'number':
+      return Number(insertId)
+    case 'string':
+      return insertId.toString()
+    default:
+      return insertId
+  }
+}
+
+/** A key as the API takes it: the value of a one-column key, the object of a composite one. */
+function idOf(state: RepositoryState, key: Row): unknown {
+  const { primaryKey } = state.table
+  return primaryKey.length === 1 ? key[primaryKey[0]!] : key
+}
+
+/** Integer ranges by data type: [signed min, signed max, unsigned max]. */
+const INTEGER_RANGES: Readonly<Record<string, readonly [number, number, number]>> = {
+  tinyint: [-128, 127, 255],
+  smallint: [-32_768, 32_767, 65_535],
+  mediumint: [-8_388_608, 8_388_607, 16_777_215],
+  int: [-2_147_483_648, 2_147_483_647, 4_294_967_295],
+  integer: [-2_147_483_648, 2_147_483_647, 4_294_967_295],
+}
+
+/**
+ * A check, from the column's metadata alone, that accepts a key value the generated zod schema of the column
+ * accepts too, so the common lookups skip zod: an integer in the column's range for integer columns read as
+ * numbers, a string of at most the column's length for CHAR/VARCHAR, a short digit string for BIGINT read as
+ * strings. Anything else (other types, values to convert, values to refuse) goes through the zod schema.
+ */
+function isValidKeyOf(column: ColumnMetadata): ((value: unknown) => boolean) | undefined {
+  const range = Object.hasOwn(INTEGER_RANGES, column.dataType) ? INTEGER_RANGES[column.dataType] : undefined
+  if (column.jsType === 'number' && range !== undefined && column.columnType !== 'tinyint(1)') {
+    const min = column.unsigned ? 0 : range[0]
+    const max = column.unsigned ? range[2] : range[1]
+    return (value) => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+  }
+  if (column.jsType === 'string' && (column.dataType === 'varchar' || column.dataType === 'char')) {
+    const maxLength = column.maxLength
+    if (maxLength === null) return undefined
+    // UTF-16 code units: never fewer than the characters the column counts.
+    return (value) => typeof value === 'string' && value.length <= maxLength
+  }
+  if (column.jsType === 'string' && column.dataType === 'bigint') {
+    // At most 18 digits: inside the range of a signed or unsigned BIGINT.
+    const digits = column.unsigned ? /^\d{1,18}$/ : /^-?\d{1,18}$/
+    return (value) => typeof value === 'string' && digits.test(value)
+  }
+  return undefined
 }
 
 /**
@@ -768,10 +929,12 @@ function coerce(column: ColumnMetadata, value: unknown): unknown {
 /** The validated key columns of an id (a value, or an object for a composite key). */
 function parseId(state: RepositoryState, id: unknown): Row {
   const { table } = state
-  const allowed: Record<string, readonly string[]> = {}
-  for (const column of table.primaryKey) allowed[column] = ['eq']
-  const refuse = (reason: string, field?: string) =>
-    new InvalidFilterError({ reason: `invalid ${table.name} key: ${reason}`, allowed, field })
+  if (state.isValidKey?.(id) === true) return { [table.primaryKey[0]!]: id }
+  const refuse = (reason: string, field?: string) => {
+    const allowed: Record<string, readonly string[]> = {}
+    for (const column of table.primaryKey) allowed[column] = ['eq']
+    return new InvalidFilterError({ reason: `invalid ${table.name} key: ${reason}`, allowed, field })
+  }
   const given: Row = {}
   if (table.primaryKey.length === 1) {
     given[table.primaryKey[0]!] = id
@@ -816,7 +979,10 @@ function validateWrite(state: RepositoryState, kind: 'insert' | 'update', input:
     ])
   }
   const given: Row = {}
-  for (const [column, value] of Object.entries(input)) if (value !== undefined) given[column] = value
+  for (const column of Object.keys(input)) {
+    const value = (input as Row)[column]
+    if (value !== undefined) given[column] = value
+  }
   const issues: ValidationIssue[] = []
   if (table.schemas === undefined) {
     throw new InvalidOptionsError('repository schema', [
@@ -829,7 +995,8 @@ function validateWrite(state: RepositoryState, kind: 'insert' | 'update', input:
   const result = table.schemas[kind].safeParse(given)
   let values: Row = given
   if (result.success) {
-    values = { ...(result.data as Row) }
+    // zod's output is a new object (or, for a schema that passes input through, `given`, already a copy).
+    values = result.data as Row
   } else {
     for (const issue of result.error.issues) {
       if (issue.code === 'unrecognized_keys') {

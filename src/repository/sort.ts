@@ -2,6 +2,7 @@ import type { SelectQueryBuilder, StringReference } from 'kysely'
 import { z } from 'zod'
 import { InvalidOptionsError } from '../error/invalid-options-error.js'
 import { InvalidSortError } from '../error/invalid-sort-error.js'
+import { BoundedCache } from '../util/bounded-cache.js'
 import { parseOptions } from '../util/parse-options.js'
 
 /** The only sort directions accepted from input. */
@@ -102,6 +103,9 @@ const SortOptionsSchema = z.strictObject({
 })
 
 const PARSERS = new WeakMap<object, SortParser>()
+
+/** Sort strings remembered per parser. */
+const PARSED_STRINGS = 128
 
 /** Every sort a parser made: an array of the same shape from input is not one of them. */
 const PARSED = new WeakSet<object>()
@@ -211,12 +215,24 @@ export function createSortParser<const C extends string, const K extends string>
       )
     }
   }
+  // Sorts parsed from strings, by string: a service sees a handful of distinct sorts. Refused input is not kept.
+  const parsed = new BoundedCache<string, Sort>(PARSED_STRINGS)
+  const parseFresh = (input: unknown): Sort => {
+    const items = collectItems(settings, input)
+    return items.length === 0 ? fallback : finish(settings, items)
+  }
   return Object.freeze({
     allowed,
     default: fallback as Sort<C | K>,
     parse(input: unknown): Sort<C | K> {
-      const items = collectItems(settings, input)
-      return (items.length === 0 ? fallback : finish(settings, items)) as Sort<C | K>
+      if (input === undefined) return fallback as Sort<C | K>
+      if (typeof input !== 'string') return parseFresh(input) as Sort<C | K>
+      let sort = parsed.get(input)
+      if (sort === undefined) {
+        sort = parseFresh(input)
+        parsed.set(input, sort)
+      }
+      return sort as Sort<C | K>
     },
   })
 }

@@ -34,6 +34,19 @@ describe('repository types', () => {
     expectTypeOf<VisibleUser>().not.toHaveProperty('password_hash')
   })
 
+  it('create returns the row, or with returning: false the key', async () => {
+    const row = { email: 'a@b.c', first_name: 'A', last_name: 'B' }
+    expectTypeOf(await users.create(row, { returning: false })).toEqualTypeOf<number>()
+    expectTypeOf(await users.create(row, { returning: true })).toEqualTypeOf<VisibleUser>()
+    expectTypeOf(await users.create(row, { returning: true, select: ['id'] })).toEqualTypeOf<{ id: number }>()
+    const orders = createRepository(db, shop, 'orders')
+    expectTypeOf(await orders.create({ user_id: 1 }, { returning: false })).toEqualTypeOf<
+      string | number | bigint
+    >()
+    // @ts-expect-error a key-only create reads no columns
+    await users.create(row, { returning: false, select: ['id'] })
+  })
+
   it('narrows the result to select, and select may name hidden columns', async () => {
     expectTypeOf(await users.findById(1, { select: ['id', 'email'] })).toEqualTypeOf<{
       id: number

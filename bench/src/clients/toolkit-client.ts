@@ -152,7 +152,7 @@ export async function createToolkitClient(
     notes: [
       'createDatabase (guarded mysql2 pool, typed value conversion) and a repository per table',
       'reads: `findById`, `findMany({ sort, limit, offset })`, keyset `paginate({ sort, after, limit })` with a signed cursor',
-      'insert: `create` (validated with the generated zod schema, then read back by its id: 2 statements)',
+      'insert: `create` (validated with the generated zod schema; returns the stored row: one INSERT ... RETURNING on MariaDB 10.5+, an INSERT and a read-back by id on MySQL)',
       'eager loading: `findMany({ where, sort, with: { orders: true } })` (users, then orders by batched IN)',
       transactionNote,
       ...pluginNote,

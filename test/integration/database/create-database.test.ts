@@ -1,7 +1,7 @@
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
-import { afterAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, describe, expect, inject, it, vi } from 'vitest'
 import type { DB } from '../../../example/generated/db.js'
 import {
   createDatabase,
@@ -73,6 +73,25 @@ describe(createDatabase.name, () => {
     await Promise.all(sleeps)
     // The connection that arrived after the timeout went back to the pool: the pool still works.
     await expect(sql`select 1 as one`.execute(database.db)).resolves.toMatchObject({ rows: [{ one: 1 }] })
+    expect(database.poolStats()).toMatchObject({ inUse: 0, waiting: 0 })
+  })
+
+  it('arms the acquire timeout only when no connection is idle', async () => {
+    const database = open({ url: databaseUrl, pool: { max: 1, acquireTimeoutMs: 4_321 } })
+    await sql`select 1`.execute(database.db)
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    const acquireTimers = () =>
+      timers.mock.calls.filter(([, delay]) => typeof delay === 'number' && delay > 4_300 && delay <= 4_321)
+    try {
+      // The connection is idle: mysql2 hands it out without waiting, so there is nothing to time.
+      await sql`select 1`.execute(database.db)
+      expect(acquireTimers()).toEqual([])
+      // The only connection is busy: the second acquire waits, bounded by the timeout.
+      await Promise.all([sql`select sleep(0.05)`.execute(database.db), sql`select 1`.execute(database.db)])
+      expect(acquireTimers()).toHaveLength(1)
+    } finally {
+      timers.mockRestore()
+    }
     expect(database.poolStats()).toMatchObject({ inUse: 0, waiting: 0 })
   })
 

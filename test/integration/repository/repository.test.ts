@@ -18,6 +18,7 @@ import {
   UniqueViolationError,
   ValidationError,
 } from '../../../src/index.js'
+import { hasInsertReturning } from '../../../src/repository/insert-returning.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
 
@@ -127,6 +128,17 @@ describe('reads', () => {
     expect((error as InvalidFilterError).field).toBe('id')
     expect(InvalidFilterError.is(await rejection(users().findById({ $gt: 0 } as never)))).toBe(true)
     expect(InvalidFilterError.is(await rejection(users().findById(-1)))).toBe(true)
+  })
+
+  it("findById refuses numbers outside the key column's range or not whole, as zod would", async () => {
+    // users.id is INT UNSIGNED: 0 to 4294967295.
+    expect(await users().findById(4_294_967_295)).toBeNull()
+    for (const id of [4_294_967_296, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      const error = await rejection(users().findById(id))
+      expect(InvalidFilterError.is(error), String(id)).toBe(true)
+      expect((error as InvalidFilterError).message).toMatch(/invalid users key: id /)
+    }
+    expect(statements).toHaveLength(1)
   })
 
   it('findByIdOrThrow throws NotFoundError naming the table and key', async () => {
@@ -373,6 +385,60 @@ describe('writes', () => {
       last_name: 'Ey',
     })
     expect(user.id).toBe(90_001)
+    expect(await users().findById(90_001)).toEqual(user)
+  })
+
+  it('create is one INSERT ... RETURNING on MariaDB 10.5+, an INSERT and a read-back on MySQL', async () => {
+    const version = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]!.v
+    const returning = hasInsertReturning(version)
+    statements.length = 0
+    const user = await users().create(
+      { email: 'once@example.com', first_name: 'O', last_name: 'Nce' },
+      { select: ['id', 'email', 'status'] },
+    )
+    expect(user).toEqual({ id: expect.any(Number), email: 'once@example.com', status: 'active' })
+    const writes = statements.filter((statement) => !/^select version\(\)/.test(statement))
+    if (returning) {
+      expect(writes).toEqual([
+        'insert into `users` (`email`, `first_name`, `last_name`) values (?, ?, ?) returning `id`, `email`, `status`',
+      ])
+    } else {
+      expect(writes).toHaveLength(2)
+      expect(writes[1]).toMatch(/^select `id`, `email`, `status` from `users` where `id` = \?/)
+    }
+    // The version is asked once per database, not per call or per repository.
+    statements.length = 0
+    await usersRepository().create({ email: 'twice-once@example.com', first_name: 'W', last_name: 'O' })
+    expect(statements).toHaveLength(returning ? 1 : 2)
+  })
+
+  it('create with relations reads the row back with them', async () => {
+    const user = await users().create(
+      { email: 'related@example.com', first_name: 'R', last_name: 'El' },
+      { with: { orders: true } },
+    )
+    expect(user.orders).toEqual([])
+    expect(user.email).toBe('related@example.com')
+  })
+
+  it('create with returning: false returns the key and reads nothing back', async () => {
+    const id = await users().create(
+      { email: 'quiet@example.com', first_name: 'Q', last_name: 'Uiet' },
+      { returning: false },
+    )
+    expect(typeof id).toBe('number')
+    expect(statements).toHaveLength(1)
+    expect(statements[0]).toMatch(/^insert into `users`/)
+    expect(statements[0]).not.toMatch(/returning/)
+    expect((await users().findById(id))?.email).toBe('quiet@example.com')
+    const keyed = await users().create(
+      { id: 90_011, email: 'quiet-keyed@example.com', first_name: 'Q', last_name: 'K' },
+      { returning: false },
+    )
+    expect(keyed).toBe(90_011)
+    // A BIGINT key comes back as the column is read: a string by default.
+    const orderId = await createRepository(db, shop, 'orders').create({ user_id: id }, { returning: false })
+    expect(orderId).toMatch(/^\d+$/)
   })
 
   it('create lists every problem with its path before any SQL', async () => {

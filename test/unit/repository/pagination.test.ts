@@ -62,6 +62,26 @@ describe(createCursorCodec.name, () => {
     expect(cursorRefusal(() => codec.decode(codec.encode(SCOPE, [1]), SCOPE, 2)).reason).toBe('malformed')
   })
 
+  it('checks a cursor seen before against the scope and count of each call, and hands out fresh dates', () => {
+    const cursor = codec.encode(SCOPE, [new Date(1_000), 5])
+    const first = codec.decode(cursor, SCOPE, 2)
+    ;(first[0] as Date).setTime(0)
+    expect(codec.decode(cursor, SCOPE, 2)).toEqual([new Date(1_000), 5])
+    expect(cursorRefusal(() => codec.decode(cursor, 'users|email:asc,id:asc', 2)).reason).toBe('stale')
+    expect(cursorRefusal(() => codec.decode(cursor, SCOPE, 3)).reason).toBe('malformed')
+    // A cursor another codec verified is still checked against this codec's secret.
+    const other = createCursorCodec({ secret: `${SECRET}-other` })
+    const foreign = other.encode(SCOPE, [new Date(0), 5])
+    expect(other.decode(foreign, SCOPE, 2)).toEqual([new Date(0), 5])
+    expect(cursorRefusal(() => codec.decode(foreign, SCOPE, 2)).reason).toBe('forged')
+    // A forged cursor is refused every time (refusals are not kept).
+    const [payload, signature] = cursor.split('.') as [string, string]
+    const forged = `${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect(cursorRefusal(() => codec.decode(forged, SCOPE, 2)).reason).toBe('forged')
+    }
+  })
+
   it('wants a secret of at least 32 bytes', () => {
     expect(() => createCursorCodec({ secret: 'short' })).toThrow(InvalidOptionsError)
   })

@@ -93,6 +93,24 @@ describe(parseSort.name, () => {
     )
   })
 
+  it('parses a sort string once: the same string gives the same frozen sort; refused strings stay refused', () => {
+    const parser = createSortParser(USER_SORT)
+    const first = parser.parse('-createdAt,email')
+    expect(parser.parse('-createdAt,email')).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    expect(parser.parse('email')).not.toBe(first)
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect(() => parser.parse('password')).toThrow(InvalidSortError)
+    }
+    // Many distinct strings (more than are kept) still parse right, and the first is parsed again when evicted.
+    for (let index = 0; index < 300; index++) {
+      expect(
+        parser.parse(index % 2 === 0 ? `email,${' '.repeat(index / 2)}-createdAt` : 'lastName,email'),
+      ).toHaveLength(3)
+    }
+    expect(parser.parse('-createdAt,email')).toEqual(first)
+  })
+
   it('refuses unknown fields and lists the allowed ones', () => {
     const error = refusal('-password_hash')
     expect(error.field).toBe('password_hash')
