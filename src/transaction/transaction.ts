@@ -461,8 +461,14 @@ function detachedContext(depth: number): TransactionContext {
 // ---------------------------------------------------------------------------------------------------------------
 // The outermost transaction: attempts, retries, deadline.
 
+interface Committed<T> {
+  readonly kind: 'committed'
+  readonly value: T
+  readonly scope: Scope
+}
+
 type AttemptResult<T> =
-  | { readonly kind: 'committed'; readonly value: T; readonly scope: Scope }
+  | Committed<T>
   | { readonly kind: 'failed'; readonly error: unknown; readonly scope: Scope | undefined }
   | { readonly kind: 'aborted'; readonly scope: Scope | undefined }
   | { readonly kind: 'unknown'; readonly error: unknown }
@@ -473,66 +479,97 @@ async function runOutermost<DB, T>(
   options: ResolvedTransactionOptions,
 ): Promise<T> {
   const started = options.onSettled === undefined ? 0 : performance.now()
-  const deadline =
-    options.timeoutMs === undefined && options.signal === undefined
-      ? undefined
-      : new Deadline(options.timeoutMs, options.signal)
+  if (options.timeoutMs !== undefined || options.signal !== undefined) {
+    const deadline = new Deadline(options.timeoutMs, options.signal)
+    try {
+      const first = await runAttempt(db, callback, options, 1, deadline)
+      return await finishAttempts(db, callback, options, started, deadline, first)
+    } finally {
+      deadline.dispose()
+    }
+  }
+  // The usual case, kept to the fewest promises: no deadline, and the first attempt commits.
+  const attempt = new Attempt(db, callback, 1, undefined)
   try {
-    let lastTransientError: unknown
-    for (let attempt = 1; ; attempt++) {
-      const result: AttemptResult<T> = await runAttempt(db, callback, options, attempt, deadline)
-      switch (result.kind) {
-        case 'committed': {
-          if (options.onSettled !== undefined) settle(options, started, 'committed', attempt, undefined)
-          const { commitHooks, endHooks } = result.scope
-          if (commitHooks !== undefined || endHooks !== undefined) {
-            await runHooks([...(commitHooks ?? []), ...(endHooks ?? [])], 'afterCommit', options)
-          }
-          return result.value
+    await executeAttempt(db, options, attempt)
+  } catch (error) {
+    return await finishAttempts(db, callback, options, started, undefined, attempt.failed(error))
+  } finally {
+    if (attempt.connection !== undefined) scopes.delete(attempt.connection)
+  }
+  return finishCommitted(options, started, 1, attempt.committed())
+}
+
+/** Retries from the result of the first attempt until one commits or the transaction fails for good. */
+async function finishAttempts<DB, T>(
+  db: Kysely<DB>,
+  callback: TransactionCallback<DB, T>,
+  options: ResolvedTransactionOptions,
+  started: number,
+  deadline: Deadline | undefined,
+  first: AttemptResult<T>,
+): Promise<T> {
+  let lastTransientError: unknown
+  let result = first
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1) result = await runAttempt(db, callback, options, attempt, deadline)
+    switch (result.kind) {
+      case 'committed':
+        return await finishCommitted(options, started, attempt, result)
+      case 'unknown': {
+        const error = new CommitOutcomeUnknownError(attempt, result.error)
+        settle(options, started, 'commit-unknown', attempt, error)
+        throw error
+      }
+      case 'aborted':
+        return await rollBackFinally(
+          options,
+          started,
+          result.scope,
+          attempt,
+          deadline!.error(attempt, lastTransientError),
+        )
+      case 'failed': {
+        const reason = retryReasonOf(result.error)
+        if (reason === undefined) {
+          return await rollBackFinally(options, started, result.scope, attempt, result.error)
         }
-        case 'unknown': {
-          const error = new CommitOutcomeUnknownError(attempt, result.error)
-          settle(options, started, 'commit-unknown', attempt, error)
-          throw error
+        if (attempt >= options.maxAttempts) {
+          const error = new TransactionRetriesExhaustedError(attempt, reason, result.error)
+          return await rollBackFinally(options, started, result.scope, attempt, error)
         }
-        case 'aborted':
-          return await rollBackFinally(
-            options,
-            started,
-            result.scope,
-            attempt,
-            deadline!.error(attempt, lastTransientError),
-          )
-        case 'failed': {
-          const reason = retryReasonOf(result.error)
-          if (reason === undefined) {
-            return await rollBackFinally(options, started, result.scope, attempt, result.error)
+        const delayMs = Math.max(0, options.backoff(attempt))
+        if (options.onRetry !== undefined) {
+          try {
+            options.onRetry({ attempt, reason, delayMs, error: result.error })
+          } catch (hookError) {
+            options.onHookError(hookError, 'onRetry')
           }
-          if (attempt >= options.maxAttempts) {
-            const error = new TransactionRetriesExhaustedError(attempt, reason, result.error)
-            return await rollBackFinally(options, started, result.scope, attempt, error)
-          }
-          const delayMs = Math.max(0, options.backoff(attempt))
-          if (options.onRetry !== undefined) {
-            try {
-              options.onRetry({ attempt, reason, delayMs, error: result.error })
-            } catch (hookError) {
-              options.onHookError(hookError, 'onRetry')
-            }
-          }
-          lastTransientError = result.error
-          const slept =
-            deadline === undefined ? await sleep(delayMs).then(() => true) : await deadline.sleep(delayMs)
-          if (!slept) {
-            const error = deadline!.error(attempt, result.error)
-            return await rollBackFinally(options, started, result.scope, attempt, error)
-          }
+        }
+        lastTransientError = result.error
+        const slept =
+          deadline === undefined ? await sleep(delayMs).then(() => true) : await deadline.sleep(delayMs)
+        if (!slept) {
+          const error = deadline!.error(attempt, result.error)
+          return await rollBackFinally(options, started, result.scope, attempt, error)
         }
       }
     }
-  } finally {
-    deadline?.dispose()
   }
+}
+
+/** Reports a commit and runs the afterCommit hooks (none to run in most transactions: no promise then). */
+function finishCommitted<T>(
+  options: ResolvedTransactionOptions,
+  started: number,
+  attempts: number,
+  result: Committed<T>,
+): T | Promise<T> {
+  if (options.onSettled !== undefined) settle(options, started, 'committed', attempts, undefined)
+  const { commitHooks, endHooks } = result.scope
+  if (commitHooks === undefined && endHooks === undefined) return result.value
+  const hooks = [...(commitHooks ?? []), ...(endHooks ?? [])]
+  return runHooks(hooks, 'afterCommit', options).then(() => result.value)
 }
 
 function settle(
@@ -644,6 +681,13 @@ class Attempt<DB, T> {
     }
   }
 
+  /** The result of an attempt whose Kysely transaction resolved: COMMIT succeeded. */
+  committed(): Committed<T> {
+    const scope = this.scope!
+    scope.ended = true
+    return { kind: 'committed', value: this.value as T, scope }
+  }
+
   /** The result of an attempt whose Kysely transaction rejected with `error`. */
   failed(error: unknown): AttemptResult<T> {
     const scope = this.scope
@@ -669,11 +713,8 @@ async function runAttempt<DB, T>(
   deadline: Deadline | undefined,
 ): Promise<AttemptResult<T>> {
   if (deadline?.aborted) return { kind: 'aborted', scope: undefined }
-  let builder = db.transaction()
-  if (options.isolationLevel !== undefined) builder = builder.setIsolationLevel(options.isolationLevel)
-  if (options.accessMode !== undefined) builder = builder.setAccessMode(options.accessMode)
   const attempt = new Attempt(db, callback, number, deadline)
-  const execution = builder.execute((trx) => attempt.run(trx))
+  const execution = executeAttempt(db, options, attempt)
   try {
     if (deadline === undefined) {
       await execution
@@ -687,9 +728,19 @@ async function runAttempt<DB, T>(
   } finally {
     if (attempt.connection !== undefined) scopes.delete(attempt.connection)
   }
-  const scope = attempt.scope!
-  scope.ended = true
-  return { kind: 'committed', value: attempt.value as T, scope }
+  return attempt.committed()
+}
+
+/** Runs `attempt` in Kysely's `db.transaction().execute()`: BEGIN, the callback, then COMMIT or ROLLBACK. */
+function executeAttempt<DB, T>(
+  db: Kysely<DB>,
+  options: ResolvedTransactionOptions,
+  attempt: Attempt<DB, T>,
+): Promise<void> {
+  let builder = db.transaction()
+  if (options.isolationLevel !== undefined) builder = builder.setIsolationLevel(options.isolationLevel)
+  if (options.accessMode !== undefined) builder = builder.setAccessMode(options.accessMode)
+  return builder.execute((trx) => attempt.run(trx))
 }
 
 function connectionOf<DB>(trx: Kysely<DB>): Promise<DatabaseConnection> {
