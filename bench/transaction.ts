@@ -9,7 +9,10 @@
  *   npx jiti bench/transaction.ts [--rounds 9] [--seconds 3]
  *
  * Needs a server at TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306); works in a throw-away database.
+ * First it counts the statements each variant sends per transaction (mysql2's `mysql2:query` tracing channel):
+ * they must be equal, or the comparison measures the extra statements rather than the helper.
  */
+import { tracingChannel } from 'node:diagnostics_channel'
 import { Kysely, MysqlDialect, type MysqlPool, type MysqlPoolConnection, type Transaction } from 'kysely'
 import type { DB } from '../example/generated/db.js'
 import { seedShop } from '../example/seed.js'
@@ -86,6 +89,33 @@ async function round(
   }
 }
 
+/** Prints the statements each variant sends per transaction, counted by mysql2 itself; tracing is off afterwards. */
+async function countStatements(db: Kysely<DB>, accounts: number[]): Promise<void> {
+  const channel = tracingChannel<object, { query: string }>('mysql2:query')
+  const sent: string[] = []
+  const handlers = {
+    start: (context: { query: string }) => {
+      sent.push(context.query.split(' ', 1)[0]!.toLowerCase())
+    },
+  }
+  channel.subscribe(handlers)
+  const counts: string[] = []
+  try {
+    for (const [name, variant] of Object.entries(variants)) {
+      sent.length = 0
+      const transactions = 20
+      for (let index = 0; index < transactions; index++) await variant(db, accounts[0]!, accounts[1]!)
+      const kinds = [...new Set(sent)].map(
+        (kind) => `${kind} ${sent.filter((k) => k === kind).length / transactions}`,
+      )
+      counts.push(`${name}: ${sent.length / transactions} (${kinds.join(', ')})`)
+    }
+  } finally {
+    channel.unsubscribe(handlers)
+  }
+  console.log(`statements per transaction: ${counts.join('; ')}`)
+}
+
 const median = (values: number[]): number => {
   const sorted = [...values].sort((x, y) => x - y)
   const middle = Math.floor(sorted.length / 2)
@@ -105,6 +135,7 @@ const accounts = (await test.db.selectFrom('accounts').select('id').orderBy('id'
 console.log(
   `kysely-toolkit transaction overhead: ${IN_FLIGHT} in flight, ${ROUNDS} interleaved rounds of ${SECONDS} s per variant`,
 )
+await countStatements(test.db, accounts)
 for (const variant of Object.values(variants)) await round(test.db, variant, accounts, 1) // warm-up
 
 const results = new Map<string, RoundResult[]>(Object.keys(variants).map((name) => [name, []]))

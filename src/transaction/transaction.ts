@@ -374,7 +374,7 @@ class Scope {
   readonly root: Scope
   readonly depth: number
   readonly attempt: number
-  readonly signal: AbortSignal | undefined
+  readonly deadline: Deadline | undefined
   /** The hook lists are made on the first registration: most transactions register none. */
   commitHooks: TransactionHook[] | undefined
   rollbackHooks: TransactionHook[] | undefined
@@ -386,15 +386,18 @@ class Scope {
   ended = false
   readonly context: TransactionContext
 
-  constructor(parent: Scope | undefined, attempt: number, signal: AbortSignal | undefined) {
+  constructor(parent: Scope | undefined, attempt: number, deadline: Deadline | undefined) {
     this.root = parent?.root ?? this
     this.depth = parent === undefined ? 0 : parent.depth + 1
     this.attempt = attempt
-    this.signal = signal
+    this.deadline = deadline
     this.context = Object.freeze({
       attempt,
       depth: this.depth,
-      signal,
+      // A getter: the AbortController behind it is made only when someone asks for the signal.
+      get signal(): AbortSignal | undefined {
+        return deadline?.signal
+      },
       afterCommit: (hook: TransactionHook) => {
         this.commitHooks = this.#register(this.commitHooks, hook, 'afterCommit')
       },
@@ -643,7 +646,7 @@ class Attempt<DB, T> {
     if (deadline?.aborted) throw ATTEMPT_ABORTED
     const connection = await connectionOf(trx)
     this.connection = connection
-    const scope = new Scope(undefined, this.number, deadline?.signal)
+    const scope = new Scope(undefined, this.number, deadline)
     this.scope = scope
     scopes.set(connection, scope)
     try {
@@ -810,7 +813,7 @@ async function runNested<DB, T>(
       'A nested transaction() is already running on this transaction: savepoints on one connection must not overlap; await each nested call',
     )
   }
-  const scope = parent === undefined ? undefined : new Scope(parent, parent.attempt, parent.signal)
+  const scope = parent === undefined ? undefined : new Scope(parent, parent.attempt, parent.deadline)
   const depth = scope?.depth ?? 1
   const name = `kt_savepoint_${depth}`
   if (parent !== undefined) parent.childActive = true
@@ -914,8 +917,11 @@ const ABORTED: unique symbol = Symbol('aborted')
 
 /** The time limit and abort signal of one outermost transaction, retries included. */
 class Deadline {
-  readonly #controller = new AbortController()
+  /** Made on first use of {@link signal}: most transactions with a time limit never read it. */
+  #controller: AbortController | undefined
+  #reason: unknown
   readonly #aborted: Promise<typeof ABORTED>
+  readonly #resolveAborted: (aborted: typeof ABORTED) => void
   readonly #timeoutMs: number | undefined
   readonly #signal: AbortSignal | undefined
   readonly #timer: ReturnType<typeof setTimeout> | undefined
@@ -925,9 +931,11 @@ class Deadline {
   constructor(timeoutMs: number | undefined, signal: AbortSignal | undefined) {
     this.#timeoutMs = timeoutMs
     this.#signal = signal
+    let resolveAborted: (aborted: typeof ABORTED) => void = ignore
     this.#aborted = new Promise((resolve) => {
-      this.#controller.signal.addEventListener('abort', () => resolve(ABORTED), { once: true })
+      resolveAborted = resolve
     })
+    this.#resolveAborted = resolveAborted
     if (signal !== undefined) {
       this.#onSignal = () => this.#fire('signal', signal.reason)
       if (signal.aborted) this.#onSignal()
@@ -946,17 +954,23 @@ class Deadline {
   }
 
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController()
+      if (this.#firedBy !== undefined) this.#controller.abort(this.#reason)
+    }
     return this.#controller.signal
   }
 
   get aborted(): boolean {
-    return this.#controller.signal.aborted
+    return this.#firedBy !== undefined
   }
 
   #fire(by: 'timeout' | 'signal', reason: unknown): void {
     if (this.aborted) return
     this.#firedBy = by
-    this.#controller.abort(reason)
+    this.#reason = reason
+    this.#controller?.abort(reason)
+    this.#resolveAborted(ABORTED)
   }
 
   race<V>(promise: Promise<V>): Promise<V | typeof ABORTED> {
