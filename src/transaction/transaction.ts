@@ -315,7 +315,10 @@ export function resolveTransactionOptions(options: TransactionOptions = {}): Res
  *   with the number of attempts and the last error as `cause`.
  * - **Never retried**: any other error (a duplicate key, a failed check in your code...), thrown as it is after
  *   the rollback; and a connection lost while COMMIT was in flight, which is a {@link CommitOutcomeUnknownError}
- *   (the transaction may have committed).
+ *   (the transaction may have committed). On a pool not made by `createDatabase`, a connection that died after the
+ *   callback returned and before COMMIT is one too: there nothing tells whether COMMIT left.
+ * - **Cost**: each attempt runs in Kysely's own `db.transaction().execute()` (the same statements: BEGIN, your
+ *   queries, COMMIT); with no hooks, retries or time limit the helper adds well under a microsecond of CPU.
  * - **The callback may run more than once**: keep it free of side effects outside the database and register them
  *   with `context.afterCommit(fn)`; they run once, after the final commit.
  * - **Nested**: called with a transaction (`transaction(trx, ...)`) it runs the callback in a savepoint; when the
@@ -486,6 +489,7 @@ async function runOutermost<DB, T>(
     const deadline = new Deadline(options.timeoutMs, options.signal)
     try {
       const first = await runAttempt(db, callback, options, 1, deadline)
+      if (first.kind === 'committed') return await finishCommitted(options, started, 1, first)
       return await finishAttempts(db, callback, options, started, deadline, first)
     } finally {
       deadline.dispose()
