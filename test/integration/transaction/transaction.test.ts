@@ -638,7 +638,7 @@ describe(transaction.name, () => {
       await latePromise
       expect(TransactionTimeoutError.is(error)).toBe(true)
       expect(late?.aborted).toBe(true)
-      expect((late?.reason as DOMException).name).toBe('TimeoutError')
+      expect((late!.reason as DOMException).name).toBe('TimeoutError')
       await transaction(db, async (_trx, context) => {
         expect(context.signal).toBeUndefined()
       })
