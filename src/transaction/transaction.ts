@@ -317,8 +317,9 @@ export function resolveTransactionOptions(options: TransactionOptions = {}): Res
  *   the rollback; and a connection lost while COMMIT was in flight, which is a {@link CommitOutcomeUnknownError}
  *   (the transaction may have committed). On a pool not made by `createDatabase`, a connection that died after the
  *   callback returned and before COMMIT is one too: there nothing tells whether COMMIT left.
- * - **Cost**: each attempt runs in Kysely's own `db.transaction().execute()` (the same statements: BEGIN, your
- *   queries, COMMIT); with no hooks, retries or time limit the helper adds well under a microsecond of CPU.
+ * - **Cost**: each attempt runs in Kysely's own `db.transaction().execute()`, with the same statements (BEGIN, your
+ *   queries, COMMIT); the helper's bookkeeping adds about 2% to the JavaScript of a bare Kysely transaction
+ *   (`timeoutMs` or `signal` about 10% more).
  * - **The callback may run more than once**: keep it free of side effects outside the database and register them
  *   with `context.afterCommit(fn)`; they run once, after the final commit.
  * - **Nested**: called with a transaction (`transaction(trx, ...)`) it runs the callback in a savepoint; when the
