@@ -1,5 +1,6 @@
 import type { MysqlPool, MysqlPoolConnection } from 'kysely'
 import type { Pool as Mysql2Pool, PoolConnection as Mysql2PoolConnection } from 'mysql2'
+import { isRefusedOnClosedConnection, markCommitNotSent } from '../error/commit-not-sent.js'
 import { DatabaseClosedError } from '../error/database-closed-error.js'
 import { DeadlockError } from '../error/deadlock-error.js'
 import {
@@ -76,6 +77,8 @@ type QueryCallback = (error: unknown, result: never, fields?: unknown) => void
  *   with a {@link DeadlockError} until ROLLBACK or BEGIN, so code that swallowed the deadlock cannot write half a
  *   transaction;
  * - a connection whose ROLLBACK failed is closed rather than pooled (its next BEGIN would commit what is left);
+ * - a ROLLBACK refused on a closed connection after a COMMIT refused the same way is marked (`isCommitNotSent`):
+ *   Kysely throws ROLLBACK's error, and `transaction()` needs to know that COMMIT never left;
  * - `close()` refuses new work ({@link DatabaseClosedError}), lets connections in use finish up to a deadline,
  *   then ends the pool.
  *
@@ -211,11 +214,17 @@ export class GuardedPool implements MysqlPool {
      * next user's BEGIN, so it is closed instead of released.
      */
     let poisoned = false
+    /** Set when mysql2 refused COMMIT on a closed connection: it never left, so nothing was committed. */
+    let commitRefused = false
     const fail = (control: TransactionControl | undefined, translated: unknown): void => {
       if (DeadlockError.is(translated)) {
         if (inTransaction) rolledBackBy = translated
       } else if (control === 'rollback' && !isConnectionLostError(translated)) {
         poisoned = true
+      }
+      if (control !== undefined && isRefusedOnClosedConnection(translated)) {
+        if (control === 'commit') commitRefused = true
+        else if (control === 'rollback' && commitRefused) markCommitNotSent(translated as Error)
       }
     }
     const release = (): void => {
@@ -225,6 +234,7 @@ export class GuardedPool implements MysqlPool {
       }
       inTransaction = false
       rolledBackBy = undefined
+      commitRefused = false
       this.#inUse.delete(connection)
       connection.release()
       if (this.#inUse.size === 0) this.#onIdle?.()
@@ -254,6 +264,7 @@ export class GuardedPool implements MysqlPool {
         if (control !== undefined) {
           inTransaction = control === 'begin'
           if (control !== 'commit') rolledBackBy = undefined
+          if (control === 'begin') commitRefused = false
         }
         if (rolledBackBy !== undefined) {
           const refusal = new DeadlockError({ cause: rolledBackBy.cause })

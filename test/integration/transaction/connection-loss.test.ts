@@ -91,6 +91,60 @@ describe('a connection killed in the middle of a transaction', () => {
     expect(test.database.poolStats().inUse).toBe(0)
   })
 
+  it('is retried when killed after the last statement, before COMMIT: the pool saw COMMIT refused unsent', async () => {
+    const [a, b] = ids
+    const before = await snapshot()
+    const retries: TransactionRetryEvent[] = []
+    const result = await transaction(
+      test.db,
+      async (trx, { attempt }) => {
+        await accountStore(trx).debit(a!, '4.00')
+        await accountStore(trx).credit(b!, '4.00')
+        await ledgerStore(trx).recordTransfer(a!, b!, '4.00')
+        if (attempt === 1) {
+          await killFromOutside(await connectionId(trx))
+          await wait(100) // the client notices the closed socket before COMMIT
+        }
+        return attempt
+      },
+      { onRetry: (event) => retries.push(event), backoff: () => 5 },
+    )
+    expect(result).toBe(2)
+    expect(retries.map((event) => event.reason)).toEqual(['connection-lost'])
+    const after = await snapshot()
+    expect(Number(after.balances[0])).toBeCloseTo(Number(before.balances[0]) - 4, 2)
+    expect(after.ledger.length).toBe(before.ledger.length + 1)
+    expect(test.database.poolStats().inUse).toBe(0)
+  })
+
+  it('is a CommitOutcomeUnknownError in the same case on a plain mysql2 pool, which cannot tell; nothing is written', async () => {
+    // Kysely sends ROLLBACK after a failed COMMIT and throws ROLLBACK's error: on a closed connection mysql2 refuses
+    // both alike, so without the toolkit's pool nobody knows whether COMMIT left. It is not retried.
+    const [a, b] = ids
+    const plain = new Kysely<DB>({
+      dialect: new MysqlDialect({ pool: createPool({ uri: test.url, connectionLimit: 2 }) }),
+    })
+    try {
+      const before = await snapshot()
+      let runs = 0
+      const error = await transaction(plain, async (trx) => {
+        runs++
+        await accountStore(trx).debit(a!, '4.00')
+        await accountStore(trx).credit(b!, '4.00')
+        await killFromOutside(await connectionId(trx))
+        await wait(100)
+      }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      )
+      expect(CommitOutcomeUnknownError.is(error)).toBe(true)
+      expect(runs).toBe(1)
+      expect(await snapshot()).toEqual(before)
+    } finally {
+      await plain.destroy()
+    }
+  })
+
   it('gives a typed error and writes nothing when killed during a statement with no attempts left', async () => {
     const [a, b] = ids
     const before = await snapshot()

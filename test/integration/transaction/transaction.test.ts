@@ -620,6 +620,30 @@ describe(transaction.name, () => {
       expect(test.database.poolStats().inUse).toBe(0)
     })
 
+    it('gives the callback an aborted signal however late it first reads it, and none without a deadline', async () => {
+      let late: AbortSignal | undefined
+      let latePromise: Promise<void> = Promise.resolve()
+      const error = await failure(
+        transaction(
+          db,
+          async (_trx, context) => {
+            latePromise = wait(250).then(() => {
+              late = context.signal // first read after the timeout fired
+            })
+            await latePromise
+          },
+          { timeoutMs: 100 },
+        ),
+      )
+      await latePromise
+      expect(TransactionTimeoutError.is(error)).toBe(true)
+      expect(late?.aborted).toBe(true)
+      expect((late!.reason as DOMException).name).toBe('TimeoutError')
+      await transaction(db, async (_trx, context) => {
+        expect(context.signal).toBeUndefined()
+      })
+    })
+
     it('runs nothing for a signal aborted beforehand', async () => {
       let runs = 0
       const error = await failure(
