@@ -33,9 +33,11 @@ const JITI_ALIAS = JSON.stringify({
 })
 
 /**
- * Four projects, run together by `npm test` or alone with `--project`:
+ * The projects, run together by `npm test` or alone with `--project`:
  * - unit: no server; SQL shape through Kysely's DummyDriver, plugins driven with canned rows.
  * - integration: a real MySQL-compatible server, one throw-away database per run (see test/helpers/global-setup.ts).
+ * - integration-plugins: the repository, transaction and error suites again with every toolkit plugin installed
+ *   (KYSELY_TOOLKIT_SUITE_PLUGINS=all, see test/helpers/suite-plugins.ts), checked after each file to compose.
  * - types: `*.test-d.ts` files checked by the type checker.
  * - docs: builds the docs site and opens its pages in headless Chromium (Debian's chromium; screenshots saved).
  * - package: the packed tarball, imported as ESM and required as CJS (needs `npm run build` first).
@@ -57,6 +59,23 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'docs/examples/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
           env: { JITI_ALIAS },
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: true,
+          maxWorkers: 2,
+        },
+      },
+      {
+        test: {
+          name: 'integration-plugins',
+          include: [
+            'test/integration/repository/**/*.test.ts',
+            'test/integration/transaction/**/*.test.ts',
+            'test/integration/error/**/*.test.ts',
+          ],
+          globalSetup: ['test/helpers/global-setup.ts'],
+          setupFiles: ['test/helpers/suite-plugins-check.ts'],
+          env: { JITI_ALIAS, KYSELY_TOOLKIT_SUITE_PLUGINS: 'all' },
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: true,

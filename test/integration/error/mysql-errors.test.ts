@@ -12,6 +12,7 @@ import {
 } from '../../../src/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
+import { withSuitePlugins } from '../../helpers/suite-plugins.js'
 
 let test: TestDatabase<DB>
 
@@ -21,6 +22,7 @@ beforeAll(async () => {
     migrations: EXAMPLE_MIGRATIONS,
     seed: (db) => seedShop(db, { users: 3, ordersPerUser: 1 }),
     prefix: 'kterr',
+    databaseOptions: withSuitePlugins({}),
   })
 })
 

@@ -19,6 +19,7 @@ import {
 } from '../../../src/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
+import { withSuitePlugins } from '../../helpers/suite-plugins.js'
 
 let test: TestDatabase<DB>
 let database: Database<DB>
@@ -31,11 +32,14 @@ beforeAll(async () => {
     prefix: 'ktrel',
     migrations: EXAMPLE_MIGRATIONS,
     seed: (seedDb) => seedShop(seedDb, { users: 120, ordersPerUser: 4 }),
+    databaseOptions: withSuitePlugins({}),
   })
-  database = createDatabase<DB>({
-    url: test.url,
-    log: (event: LogEvent) => void statements.push(event.query.sql),
-  })
+  database = createDatabase<DB>(
+    withSuitePlugins({
+      url: test.url,
+      log: (event: LogEvent) => void statements.push(event.query.sql),
+    }),
+  )
   db = database.db
 })
 
@@ -159,7 +163,11 @@ describe('relations', () => {
   })
 
   it('loads many-to-many relations through a join table in two queries', async () => {
-    await using scratch = await createTestDatabase<DB>({ serverUrl: inject('serverUrl'), prefix: 'ktm2m' })
+    await using scratch = await createTestDatabase<DB>({
+      serverUrl: inject('serverUrl'),
+      prefix: 'ktm2m',
+      databaseOptions: withSuitePlugins({}),
+    })
     await sql`create table tags (id int unsigned auto_increment primary key, name varchar(50) not null)`.execute(
       scratch.db,
     )
@@ -204,10 +212,12 @@ describe('relations', () => {
       post_tags: { post_id: number; tag_id: number }
       comments: { id: Generated<string>; post_id: string; body: string }
     }
-    const blogDb = createDatabase<Blog>({
-      url: scratch.url,
-      log: (event: LogEvent) => void statements.push(event.query.sql),
-    })
+    const blogDb = createDatabase<Blog>(
+      withSuitePlugins({
+        url: scratch.url,
+        log: (event: LogEvent) => void statements.push(event.query.sql),
+      }),
+    )
     try {
       const posts = createRepository(blogDb.db, blog, 'posts')
       statements.length = 0

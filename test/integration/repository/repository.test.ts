@@ -21,6 +21,7 @@ import {
 import { hasInsertReturning } from '../../../src/repository/insert-returning.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
+import { withSuitePlugins } from '../../helpers/suite-plugins.js'
 
 let test: TestDatabase<DB>
 let database: Database<DB>
@@ -33,13 +34,16 @@ beforeAll(async () => {
     prefix: 'ktrepo',
     migrations: EXAMPLE_MIGRATIONS,
     seed: (seedDb) => seedShop(seedDb, { users: 30, ordersPerUser: 3 }),
+    databaseOptions: withSuitePlugins({}),
   })
-  database = createDatabase<DB>({
-    url: test.url,
-    log: (event: LogEvent) => {
-      statements.push(event.query.sql)
-    },
-  })
+  database = createDatabase<DB>(
+    withSuitePlugins({
+      url: test.url,
+      log: (event: LogEvent) => {
+        statements.push(event.query.sql)
+      },
+    }),
+  )
   db = database.db
 })
 
@@ -300,6 +304,7 @@ describe('pagination', () => {
       prefix: 'ktkeyset',
       migrations: EXAMPLE_MIGRATIONS,
       seed: (seedDb) => seedShop(seedDb, { users: 4, ordersPerUser: 0 }),
+      databaseOptions: withSuitePlugins({}),
     })
     const accounts = await scratch.db.selectFrom('accounts').select('id').execute()
     const ids = accounts.map((row) => row.id)

@@ -19,6 +19,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
 import { loadSqlInjectionPayloads } from '../../helpers/sqli-payloads.js'
+import { withSuitePlugins } from '../../helpers/suite-plugins.js'
 
 interface PayloadTable {
   id: Generated<number>
@@ -56,9 +57,10 @@ describe.each([
       serverUrl: inject('serverUrl'),
       prefix: 'ktsqli',
       migrations: EXAMPLE_MIGRATIONS,
+      databaseOptions: withSuitePlugins({}),
     })
     // One connection, so the session's sql_mode holds for every statement of the file.
-    database = createDatabase<PayloadDB>({ url: test.url, pool: { max: 1 } })
+    database = createDatabase<PayloadDB>(withSuitePlugins({ url: test.url, pool: { max: 1 } }))
     db = database.db
     if (noBackslashEscapes) {
       await sql`SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_BACKSLASH_ESCAPES')`.execute(db)

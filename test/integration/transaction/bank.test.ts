@@ -7,6 +7,7 @@ import { transaction } from '../../../src/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
 import { seededRandom } from '../../helpers/seeded-random.js'
+import { withSuitePlugins } from '../../helpers/suite-plugins.js'
 import {
   afterCommitCount,
   auditBank,
@@ -34,7 +35,7 @@ beforeAll(async () => {
     migrations: EXAMPLE_MIGRATIONS,
     seed: (db) => seedShop(db, { users: ACCOUNTS, ordersPerUser: 0, openingBalance: OPENING }),
     prefix: 'ktbank',
-    databaseOptions: { pool: { max: WORKERS + 4 } },
+    databaseOptions: withSuitePlugins({ pool: { max: WORKERS + 4 } }),
   })
   accountIds = (await test.db.selectFrom('accounts').select('id').orderBy('id').execute()).map(
     (row) => row.id,

@@ -13,6 +13,7 @@ import {
 } from '../../../src/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
+import { withSuitePlugins } from '../../helpers/suite-plugins.js'
 
 let test: TestDatabase<DB>
 let ids: number[]
@@ -23,7 +24,7 @@ beforeAll(async () => {
     migrations: EXAMPLE_MIGRATIONS,
     seed: (db) => seedShop(db, { users: 4, ordersPerUser: 0, openingBalance: '100.00' }),
     prefix: 'ktkill',
-    databaseOptions: { pool: { max: 6 } },
+    databaseOptions: withSuitePlugins({ pool: { max: 6 } }),
   })
   ids = (await test.db.selectFrom('accounts').select('id').orderBy('id').execute()).map((row) => row.id)
 })

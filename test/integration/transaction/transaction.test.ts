@@ -18,6 +18,7 @@ import {
 } from '../../../src/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
+import { withSuitePlugins } from '../../helpers/suite-plugins.js'
 
 let test: TestDatabase<DB>
 let db: Kysely<DB>
@@ -30,7 +31,7 @@ beforeAll(async () => {
     migrations: EXAMPLE_MIGRATIONS,
     seed: (seedDb) => seedShop(seedDb, { users: 12, ordersPerUser: 0 }),
     prefix: 'kttx',
-    databaseOptions: { pool: { max: 12 } },
+    databaseOptions: withSuitePlugins({ pool: { max: 12 } }),
   })
   db = test.db
   ids = (await db.selectFrom('accounts').select('id').orderBy('id').execute()).map((row) => row.id)
@@ -43,7 +44,7 @@ afterAll(async () => {
 
 /** Another pool on the test database, with a short lock wait timeout on each of its connections. */
 async function impatientDatabase(lockWaitTimeoutSeconds = 1): Promise<Kysely<DB>> {
-  const database = createDatabase<DB>({ url: test.url, pool: { max: 4 } })
+  const database = createDatabase<DB>(withSuitePlugins({ url: test.url, pool: { max: 4 } }))
   extra.push(database)
   // Each connection gets the setting as it is first used: open them all now.
   await Promise.all(
