@@ -3,6 +3,7 @@ import { type CloseOptions, createGuardedPool, type Database } from '../database
 import type { ResolvedDatabaseOptions } from '../database/database-options.js'
 import type { PoolStats } from '../database/guarded-pool.js'
 import { checkHealth, type HealthOptions, type HealthReport } from '../database/health.js'
+import { QueryLogDialect } from '../plugin/query-log-dialect.js'
 import { ReplicaMonitor, type ReplicaStatus } from './replica-monitor.js'
 import {
   type ReplicatedDatabaseOptions,
@@ -122,15 +123,19 @@ export function createReplicatedDatabase<DB>(options: ReplicatedDatabaseOptions)
   const monitor = new ReplicaMonitor(replicas, resolved.replication)
   // At once rather than at the first query: with maxLagSeconds, replicas take reads only once their lag is known.
   monitor.start()
+  const dialect = new ReplicatedDialect({
+    primary,
+    replicas,
+    monitor,
+    replication: resolved.replication,
+    shutdownTimeoutMs: resolved.shutdown.timeoutMs,
+  })
+  const { log } = resolved
   const db = new Kysely<DB>({
-    dialect: new ReplicatedDialect({
-      primary,
-      replicas,
-      monitor,
-      replication: resolved.replication,
-      shutdownTimeoutMs: resolved.shutdown.timeoutMs,
-    }),
-    ...(resolved.log === undefined ? {} : { log: resolved.log }),
+    // As createDatabase: a log function is called through QueryLogDialect (one timing per query, row counts for
+    // the query logger without its plugin); Kysely's log levels array keeps Kysely's own logging.
+    dialect: typeof log === 'function' ? new QueryLogDialect({ dialect, log }) : dialect,
+    ...(log === undefined || typeof log === 'function' ? {} : { log }),
     plugins: [...resolved.plugins],
   })
 

@@ -7,6 +7,7 @@ import {
   type ReplicaStatus,
   type ReplicatedDatabase,
   type ReplicatedDatabaseOptions,
+  type ResultLogEvent,
   routeToPrimary,
   routeToReplica,
   withConsistencyScope,
@@ -215,9 +216,21 @@ describe('routing on real replication', () => {
     expect(readOnly).toBe(PRIMARY)
   })
 
-  it("logs every statement through Kysely's log hook, the transaction's own included", async () => {
+  it("logs every statement through its log function, the transaction's own included, with the result", async () => {
     const logged: string[] = []
-    const { db } = open({}, { log: (event) => void logged.push(`${event.level} ${event.query.sql}`) })
+    const rowCounts: number[] = []
+    const { db } = open(
+      {},
+      {
+        log: (event) => {
+          logged.push(`${event.level} ${event.query.sql}`)
+          // Called through QueryLogDialect, as createDatabase does: a select's event carries its result.
+          if (event.level === 'query' && event.query.sql.startsWith('select')) {
+            rowCounts.push((event as ResultLogEvent).result?.rows.length ?? -1)
+          }
+        },
+      },
+    )
     await db.transaction().execute((trx) => trx.insertInto('items').values({ name: 'logged' }).execute())
     await serverIdOf(db)
     await db
@@ -232,6 +245,7 @@ describe('routing on real replication', () => {
       'query select @@server_id as `id`',
       'error select * from `nope`',
     ])
+    expect(rowCounts).toEqual([1])
   })
 
   it('runs savepoints on the transaction connection: rolling back to one undoes only what followed', async () => {
