@@ -1,11 +1,4 @@
-import {
-  CamelCasePlugin,
-  DummyDriver,
-  Kysely,
-  MysqlAdapter,
-  MysqlIntrospector,
-  MysqlQueryCompiler,
-} from 'kysely'
+import { CamelCasePlugin, Kysely } from 'kysely'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import {
   createKeyring,
@@ -19,6 +12,7 @@ import {
   queryNameForms,
   resultKeyCandidates,
 } from '../../../src/plugin/encryption/name-forms.js'
+import { createCompileOnlyDialect } from '../../helpers/compile-only-db.js'
 import { createTestKeyMaterial } from '../../helpers/encryption-keys.js'
 
 describe('name forms under CamelCasePlugin', () => {
@@ -77,12 +71,7 @@ describe(`${EncryptionPlugin.name} SQL with CamelCasePlugin`, () => {
       },
     },
   })
-  const dialect = {
-    createAdapter: () => new MysqlAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db: Kysely<unknown>) => new MysqlIntrospector(db),
-    createQueryCompiler: () => new MysqlQueryCompiler(),
-  }
+  const dialect = createCompileOnlyDialect()
   for (const [order, plugins] of [
     ['CamelCasePlugin first', [new CamelCasePlugin(), plugin]],
     ['EncryptionPlugin first', [plugin, new CamelCasePlugin()]],

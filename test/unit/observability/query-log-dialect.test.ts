@@ -1,20 +1,13 @@
-import {
-  type DatabaseConnection,
-  DummyDriver,
-  Kysely,
-  MysqlAdapter,
-  MysqlIntrospector,
-  MysqlQueryCompiler,
-} from 'kysely'
+import { type DatabaseConnection, DummyDriver, Kysely } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import type { DB } from '../../../example/generated/db.js'
 import { QueryLogDialect, type ResultLogEvent } from '../../../src/index.js'
+import { createCompileOnlyDialect } from '../../helpers/compile-only-db.js'
 
 /** Kysely's DummyDriver, whose connection can be made to throw synchronously from executeQuery. */
 function dummyDialect(throwing?: Error) {
-  return {
-    createAdapter: () => new MysqlAdapter(),
-    createDriver: () =>
+  return createCompileOnlyDialect({
+    driver: () =>
       new (class extends DummyDriver {
         override async acquireConnection(): Promise<DatabaseConnection> {
           const connection = await super.acquireConnection()
@@ -26,9 +19,7 @@ function dummyDialect(throwing?: Error) {
           return connection
         }
       })(),
-    createIntrospector: (db: Kysely<DB>) => new MysqlIntrospector(db),
-    createQueryCompiler: () => new MysqlQueryCompiler(),
-  }
+  })
 }
 
 describe(QueryLogDialect.name, () => {
