@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, inject, it } from 
 import type { DB } from '../../example/generated/db.js'
 import { seedShop } from '../../example/seed.js'
 import { EXAMPLE_MIGRATIONS } from '../../test/helpers/paths.js'
-import { firstSteps, register, userWithCompletedOrders } from './repositories.js'
+import { firstSteps, importUsers, register, userWithCompletedOrders } from './repositories.js'
 
 let test: TestDatabase<DB>
 
@@ -48,6 +48,22 @@ describe('docs/repositories.md and docs/errors.md examples', () => {
     const email = 'grace@example.com'
     await expect(register(test.db, email)).resolves.toMatchObject({ email })
     await expect(register(test.db, email)).resolves.toEqual({ taken: ['email'] })
+  })
+  it('creates with returning: false and gets the keys of the stored rows', async () => {
+    const ids = await importUsers(test.db, ['import-1@example.com', 'import-2@example.com'])
+    expectTypeOf(ids).toEqualTypeOf<number[]>()
+    expect(ids).toHaveLength(2)
+    expect(ids[1]).toBeGreaterThan(ids[0]!)
+    const stored = await test.db
+      .selectFrom('users')
+      .select(['id', 'email'])
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .execute()
+    expect(stored).toEqual([
+      { id: ids[0], email: 'import-1@example.com' },
+      { id: ids[1], email: 'import-2@example.com' },
+    ])
   })
 })
 

@@ -41,3 +41,15 @@ export async function register(db: Kysely<DB>, email: string) {
   }
 }
 // #endregion unique-violation
+
+// #region create-key-only
+/** Imports rows where only the new keys matter: one INSERT each, no read-back, on MySQL and MariaDB alike. */
+export async function importUsers(db: Kysely<DB>, emails: readonly string[]): Promise<number[]> {
+  const users = createRepository(db, shop, 'users')
+  const ids: number[] = []
+  for (const email of emails) {
+    ids.push(await users.create({ email, first_name: 'Imported', last_name: 'User' }, { returning: false }))
+  }
+  return ids
+}
+// #endregion create-key-only
