@@ -2,8 +2,9 @@
  * Repository overhead: the same reads and writes through a repository, through bare Kysely and through raw mysql2
  * (`pool.execute`, prepared statements), 16 requests in flight. Many short rounds of the variants of a scenario are
  * interleaved in a random order each round (so no variant always follows another, and drift and other load on the
- * machine hit all alike); the median round of each is compared. With `--expose-gc` the heap is collected between
- * rounds, so one variant's garbage is not collected on another's time.
+ * machine hit all alike). Each round gives a ratio to bare Kysely; the median of those ratios is printed with a
+ * 95% bootstrap interval, which says whether a gap is larger than the machine's noise. With `--expose-gc` the heap
+ * is collected between rounds, so one variant's garbage is not collected on another's time.
  *
  * Scenarios: findById; findMany of 100 rows; a keyset page of 100 rows after a cursor; create three ways, each against
  * the same statements by hand: the row back from one `INSERT ... RETURNING` (what `create` does on MariaDB 10.5+;
@@ -29,6 +30,7 @@ import { createDatabase, createRepository } from '../src/index.js'
 import { hasInsertReturning } from '../src/repository/insert-returning.js'
 import { createTestDatabase } from '../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
+import { formatPairedRatio, pairedRatio } from './src/harness.ts'
 
 const IN_FLIGHT = 16
 const USERS = 1_000
@@ -368,13 +370,20 @@ for (const scenario of scenarios) {
       results.get(name)!.push(await round(scenario.variants[name]!, SECONDS))
     }
   }
-  const baseline = median(results.get(names[1]!)!.map((result) => result.opsPerSecond))
+  const baseline = results.get(names[1]!)!.map((result) => result.opsPerSecond)
   console.log(`\n${scenario.name}`)
   for (const name of names) {
-    const ops = median(results.get(name)!.map((result) => result.opsPerSecond))
-    const cpu = median(results.get(name)!.map((result) => result.cpuMicros))
+    const runs = results.get(name)!
+    const ops = median(runs.map((result) => result.opsPerSecond))
+    const cpu = median(runs.map((result) => result.cpuMicros))
+    // The ratio is taken within each round (the variants ran seconds apart, under the same load), then its median
+    // over rounds with a bootstrap interval: steadier than the ratio of two medians on a noisy machine.
+    const ratio = pairedRatio(
+      baseline,
+      runs.map((result) => result.opsPerSecond),
+    )
     console.log(
-      `  ${name.padEnd(32)} ${ops.toFixed(0).padStart(7)} ops/s  ${(ops / baseline).toFixed(3)} × ${names[1]}  ` +
+      `  ${name.padEnd(32)} ${ops.toFixed(0).padStart(7)} ops/s  ${name === names[1] ? '1.000 (baseline)'.padEnd(36) : formatPairedRatio(ratio)} × ${names[1]}  ` +
         `${cpu.toFixed(0).padStart(5)} µs CPU/op`,
     )
   }

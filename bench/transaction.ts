@@ -19,6 +19,7 @@ import { seedShop } from '../example/seed.js'
 import { transaction } from '../src/index.js'
 import { createTestDatabase } from '../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
+import { formatPairedRatio, pairedRatio } from './src/harness.ts'
 
 const IN_FLIGHT = 16
 const argument = (name: string, fallback: number): number => {
@@ -160,10 +161,13 @@ for (const [name, values] of results) {
   const ops = median(values.map((result) => result.opsPerSecond))
   const cpu = median(values.map((result) => result.cpuMicros))
   // Each round's ratio compares runs made seconds apart, under the same load: steadier than the ratio of medians.
-  const ratio = median(values.map((result, index) => result.opsPerSecond / bare[index]!.opsPerSecond))
+  const ratio = pairedRatio(
+    bare.map((result) => result.opsPerSecond),
+    values.map((result) => result.opsPerSecond),
+  )
   console.log(
-    `${name.padEnd(30)} median ${ops.toFixed(0).padStart(5)} ops/s, ratio to bare ${ratio.toFixed(3)} ` +
-      `(median of per-round ratios, ${((ratio - 1) * 100).toFixed(1)}%); ` +
+    `${name.padEnd(30)} median ${ops.toFixed(0).padStart(5)} ops/s, ratio to bare ${formatPairedRatio(ratio)} ` +
+      `(median of per-round ratios, ${((ratio.median - 1) * 100).toFixed(1)}%); ` +
       `client CPU ${cpu.toFixed(0)} µs/transaction (${((cpu / bareCpu - 1) * 100).toFixed(1)}% vs bare)`,
   )
 }

@@ -98,3 +98,48 @@ type GarbageCollector = (options?: { type: 'major' | 'minor'; execution: 'sync' 
 export function collectGarbage(): void {
   ;(globalThis as { gc?: GarbageCollector }).gc?.({ type: 'minor', execution: 'sync' })
 }
+
+/** The ratio of a candidate to a baseline over paired rounds, with how sure the figure is. */
+export interface PairedRatio {
+  /** The median over pairs of candidate ÷ baseline. */
+  readonly median: number
+  /** A 95% interval for that median: 2.5th and 97.5th percentiles of the medians of 2,000 bootstrap resamples. */
+  readonly low: number
+  readonly high: number
+  readonly pairs: number
+}
+
+/**
+ * Compares paired rounds: `baseline[i]` and `candidate[i]` ran back to back (ideally in ABBA order, so a steady
+ * drift of the machine falls on both alike), so their ratio cancels the load the machine had then. The interval is
+ * a percentile bootstrap over the pairs with a fixed seed, so the same rounds always give the same interval.
+ *
+ * @example
+ * const { median, low, high } = pairedRatio(bareOps, repositoryOps)
+ * console.log(`${median.toFixed(3)} (95% ${low.toFixed(3)}–${high.toFixed(3)})`)
+ */
+export function pairedRatio(baseline: readonly number[], candidate: readonly number[]): PairedRatio {
+  const ratios = baseline.map((base, index) => candidate[index]! / base)
+  let seed = 0x9e3779b9
+  const random = (): number => {
+    // mulberry32: a small seeded generator; statistical quality is ample for resampling.
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
+  }
+  const medians = Array.from({ length: 2_000 }, () =>
+    median(Array.from({ length: ratios.length }, () => ratios[Math.floor(random() * ratios.length)]!)),
+  )
+  return {
+    median: median(ratios),
+    low: quantile(medians, 0.025),
+    high: quantile(medians, 0.975),
+    pairs: ratios.length,
+  }
+}
+
+/** A paired ratio as text: `0.987 (95% 0.975–0.996, 40 pairs)`. */
+export function formatPairedRatio(ratio: PairedRatio): string {
+  return `${ratio.median.toFixed(3)} (95% ${ratio.low.toFixed(3)}–${ratio.high.toFixed(3)}, ${ratio.pairs} pairs)`
+}
