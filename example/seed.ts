@@ -37,6 +37,33 @@ const LAST_NAMES = [
 const ORDER_STATUSES = ['pending', 'completed', 'cancelled'] as const
 
 /**
+ * The name the seed gives its `index`-th user (from 0): a few famous names, repeating.
+ *
+ * @example
+ * ```ts
+ * seededName(0) // { first_name: 'Ada', last_name: 'Lovelace' }
+ * ```
+ */
+export function seededName(index: number): { first_name: string; last_name: string } {
+  return {
+    first_name: FIRST_NAMES[index % FIRST_NAMES.length]!,
+    last_name: LAST_NAMES[index % LAST_NAMES.length]!,
+  }
+}
+
+/**
+ * The status of a seeded order: the `orderIndex`-th order (from 0) of the `userIndex`-th user.
+ *
+ * @example
+ * ```ts
+ * seededOrderStatus(0, 1) // 'completed'
+ * ```
+ */
+export function seededOrderStatus(userIndex: number, orderIndex: number): (typeof ORDER_STATUSES)[number] {
+  return ORDER_STATUSES[(userIndex + orderIndex) % ORDER_STATUSES.length]!
+}
+
+/**
  * Fills the example shop and bank with deterministic data: users (user1@example.com ...), their orders with
  * items, and one account per user. Run it on a freshly migrated database.
  *
@@ -58,8 +85,7 @@ export async function seedShop(db: Kysely<DB>, options: SeedShopOptions = {}): P
     .values(
       Array.from({ length: userCount }, (_, index) => ({
         email: `user${index + 1}@example.com`,
-        first_name: FIRST_NAMES[index % FIRST_NAMES.length]!,
-        last_name: LAST_NAMES[index % LAST_NAMES.length]!,
+        ...seededName(index),
         status:
           index % 10 === 9
             ? ('suspended' as const)
@@ -83,7 +109,7 @@ export async function seedShop(db: Kysely<DB>, options: SeedShopOptions = {}): P
       users.flatMap((user, userIndex) =>
         Array.from({ length: ordersPerUser }, (_, orderIndex) => ({
           user_id: user.id,
-          status: ORDER_STATUSES[(userIndex + orderIndex) % ORDER_STATUSES.length]!,
+          status: seededOrderStatus(userIndex, orderIndex),
           total: ((orderIndex + 1) * 12.5 + 2 * 3.25).toFixed(2),
           created_at: new Date(base + userIndex * 60_000 + orderIndex * 1_000),
         })),

@@ -1,33 +1,10 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../../example/generated/db.ts'
+import { seededName, seededOrderStatus } from '../../example/seed.ts'
 
 /** How much data the bench writes: the issue's 10,000 users and 50,000 orders, and one account per user. */
 export const SEED = Object.freeze({ users: 10_000, ordersPerUser: 5, openingBalance: '1000000.00' })
 
-const FIRST_NAMES = [
-  'Ada',
-  'Grace',
-  'Alan',
-  'Edsger',
-  'Barbara',
-  'Donald',
-  'Frances',
-  'Ken',
-  'Margaret',
-  'Dennis',
-]
-const LAST_NAMES = [
-  'Lovelace',
-  'Hopper',
-  'Turing',
-  'Dijkstra',
-  'Liskov',
-  'Knuth',
-  'Allen',
-  'Thompson',
-  'Hamilton',
-]
-const ORDER_STATUSES = ['pending', 'completed', 'cancelled'] as const
 const BATCH = 2_000
 
 /** The SSN every seeded and inserted user gets (encrypted at rest by the seed's encryption plugin). */
@@ -51,8 +28,7 @@ export async function seedBench(db: Kysely<DB>): Promise<void> {
           const index = start + offset
           return {
             email: `user${index + 1}@example.com`,
-            first_name: FIRST_NAMES[index % FIRST_NAMES.length]!,
-            last_name: LAST_NAMES[index % LAST_NAMES.length]!,
+            ...seededName(index),
             status: index % 10 === 9 ? ('suspended' as const) : ('active' as const),
             ssn: ssnOf(index),
             created_at: new Date(base + index * 60_000),
@@ -81,7 +57,7 @@ export async function seedBench(db: Kysely<DB>): Promise<void> {
           const orderIndex = offset % SEED.ordersPerUser
           return {
             user_id: userIndex + 1,
-            status: ORDER_STATUSES[(userIndex + orderIndex) % ORDER_STATUSES.length]!,
+            status: seededOrderStatus(userIndex, orderIndex),
             total: ((orderIndex + 1) * 12.5).toFixed(2),
             created_at: new Date(base + userIndex * 60_000 + orderIndex * 1_000),
           }
