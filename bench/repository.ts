@@ -17,7 +17,10 @@
  * what is left is the JavaScript each costs per call (CPU µs, best of interleaved rounds), steady even on a busy
  * machine where the throughput ratios above move by several percent from run to run.
  *
- *   NODE_OPTIONS=--expose-gc npx jiti bench/repository.ts [--rounds 30] [--seconds 0.5] [--only orders]
+ *   NODE_OPTIONS=--expose-gc npx jiti bench/repository.ts [--rounds 30] [--seconds 0.5] [--only orders] [--control]
+ *
+ * `--control` runs bare Kysely twice per round as two variants: their ratio, which should be 1, shows how far the
+ * machine's noise alone moves a ratio.
  *
  * Needs a server at TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306); works in a throw-away database.
  */
@@ -42,6 +45,8 @@ const argument = (name: string, fallback: string): string => {
 const ROUNDS = Number(argument('rounds', '30'))
 const SECONDS = Number(argument('seconds', '0.5'))
 const ONLY = argument('only', '')
+/** `--control`: bare Kysely runs a second time as its own variant, so the printed ratio of the two is the noise. */
+const CONTROL = process.argv.includes('--control')
 
 await using test = await createTestDatabase<DB>({
   migrations: EXAMPLE_MIGRATIONS,
@@ -361,13 +366,17 @@ console.log(
 )
 for (const scenario of scenarios) {
   if (ONLY !== '' && !scenario.name.includes(ONLY)) continue
-  const names = Object.keys(scenario.variants)
-  for (const name of names) await round(scenario.variants[name]!, 0.5) // warm-up
+  const baselineName = Object.keys(scenario.variants)[1]!
+  const variants: Record<string, Variant> = CONTROL
+    ? { ...scenario.variants, [`${baselineName}, A/A control`]: scenario.variants[baselineName]! }
+    : scenario.variants
+  const names = Object.keys(variants)
+  for (const name of names) await round(variants[name]!, 0.5) // warm-up
   const results = new Map<string, RoundResult[]>(names.map((name) => [name, []]))
   for (let index = 0; index < ROUNDS; index++) {
     for (const name of shuffled(names)) {
       collectGarbage()
-      results.get(name)!.push(await round(scenario.variants[name]!, SECONDS))
+      results.get(name)!.push(await round(variants[name]!, SECONDS))
     }
   }
   const baseline = results.get(names[1]!)!.map((result) => result.opsPerSecond)
