@@ -13,6 +13,8 @@ export const CLIENT_IDS = [
   'toolkit-logging',
   'toolkit-metrics',
   'toolkit-encryption',
+  'toolkit-observed',
+  'toolkit-db-bare-transaction',
   'drizzle',
   'sequelize',
   'typeorm',
@@ -27,6 +29,8 @@ export const DIAGNOSTIC_CLIENT_IDS: readonly ClientId[] = [
   'toolkit-logging',
   'toolkit-metrics',
   'toolkit-encryption',
+  'toolkit-observed',
+  'toolkit-db-bare-transaction',
 ]
 
 /** The clients of a run without `--clients`. */

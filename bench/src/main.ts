@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { Kysely } from 'kysely'
 import type { DB } from '../../example/generated/db.ts'
+import { openBenchDatabase } from './bench-database.ts'
 import {
   type BenchClient,
   CLIENT_IDS,
@@ -19,6 +20,7 @@ import {
   EAGER_USERS,
   INSERTED_SSN,
 } from './client.ts'
+import { createClient } from './clients/create-client.ts'
 import { collectGarbage, runRound } from './harness.ts'
 import { ensurePrismaGenerated, ensureToolkitBuilt } from './prepare.ts'
 import {
@@ -139,37 +141,6 @@ function versionOf(packageJson: string): string {
   }
 }
 
-async function createClient(id: ClientId, context: ClientContext): Promise<BenchClient> {
-  switch (id) {
-    case 'mysql2':
-      return (await import('./clients/mysql2-client.ts')).createMysql2Client(context)
-    case 'kysely':
-      return (await import('./clients/kysely-client.ts')).createKyselyClient(context)
-    case 'toolkit':
-    case 'toolkit-plugins':
-    case 'toolkit-db':
-    case 'toolkit-logging':
-    case 'toolkit-metrics':
-    case 'toolkit-encryption': {
-      const all = id === 'toolkit-plugins'
-      return (await import('./clients/toolkit-client.ts')).createToolkitClient(id, context, {
-        repositories: id !== 'toolkit-db',
-        logging: all || id === 'toolkit-logging',
-        metrics: all || id === 'toolkit-metrics',
-        encryption: all || id === 'toolkit-encryption',
-      })
-    }
-    case 'drizzle':
-      return (await import('./clients/drizzle-client.ts')).createDrizzleClient(context)
-    case 'sequelize':
-      return (await import('./clients/sequelize-client.ts')).createSequelizeClient(context)
-    case 'typeorm':
-      return (await import('./clients/typeorm-client.ts')).createTypeormClient(context)
-    case 'prisma':
-      return (await import('./clients/prisma-client.ts')).createPrismaClient(context)
-  }
-}
-
 const idsOf = (rows: readonly { id: unknown }[]): string => rows.map((row) => String(row.id)).join(',')
 
 class CheckError extends Error {}
@@ -193,66 +164,10 @@ async function main(): Promise<void> {
     if (!generated.ok) unavailableClients.set('prisma', `prisma generate failed: ${generated.reason}`)
   }
 
-  const { createTestDatabase } = await import('../../dist/testing/index.js')
-  const { createKeyring, EncryptionPlugin, generateEncryptionKey } = await import(
-    '../../dist/encryption/index.js'
-  )
-  const encryptionKey = generateEncryptionKey()
-  const serverUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306'
-  log(`creating and seeding the bench database on ${serverUrl.replace(/\/\/[^@/]*@/, '//')} ...`)
-  const seedStarted = performance.now()
-  const { seedBench } = await import('./seed.ts')
-  const test = await createTestDatabase<DB>({
-    serverUrl,
-    prefix: 'ktbench',
-    migrations: join(repositoryRoot, 'example', 'migrations'),
-    seed: (db) => seedBench(db as unknown as Kysely<DB>),
-    databaseOptions: {
-      plugins: [
-        new EncryptionPlugin<DB>({
-          keyring: createKeyring({ keys: { currentKeyId: 'bench', keys: { bench: encryptionKey } } }),
-          tables: { users: { ssn: true } },
-        }),
-      ],
-    },
-  })
+  const database = await openBenchDatabase({ poolSize: POOL_SIZE, logLevel: options.logLevel, log })
+  const { context, inputs, plainDb } = database
   const clients = new Map<ClientId, BenchClient>()
   try {
-    log(`database ${test.name} ready in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`)
-    const health = await test.database.health()
-    const url = new URL(test.url)
-    const context: ClientContext = {
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: test.name,
-      url: test.url,
-      poolSize: POOL_SIZE,
-      encryptionKey,
-      logLevel: options.logLevel,
-    }
-    const plainDb = test.db.withoutPlugins() as unknown as Kysely<DB>
-    const cursorRow = await plainDb
-      .selectFrom('users')
-      .select(['created_at', 'id'])
-      .orderBy('created_at')
-      .orderBy('id')
-      .offset(DEEP_OFFSET - 1)
-      .limit(1)
-      .executeTakeFirstOrThrow()
-    const runTag = Date.now().toString(36)
-    // INSERTED_SSN encrypted by the plugin, for the clients that do not encrypt (see NewUser.ssn).
-    const encryptedSsn = await encryptedValue(
-      test.db as unknown as Kysely<DB>,
-      plainDb,
-      `ssn.${runTag}@bench.example`,
-    )
-    const inputs: WorkloadInputs = {
-      deepCursor: { createdAt: cursorRow.created_at, id: cursorRow.id },
-      runTag,
-      encryptedSsn,
-    }
     const workloads = createWorkloads(inputs)
     const selectedWorkloads = workloads.filter((workload) => options.workloads.includes(workload.id))
 
@@ -367,7 +282,7 @@ async function main(): Promise<void> {
       loadAfter: loadavg(),
       os: `${type()} ${release()}`,
       node: process.versions.node,
-      server: health.serverVersion ?? 'unknown',
+      server: database.serverVersion ?? 'unknown',
       versions,
       runs: options.runs,
       roundMs: options.roundMs,
@@ -399,7 +314,7 @@ async function main(): Promise<void> {
     log(`total ${Math.round(environment.durationS)} s`)
   } finally {
     for (const client of clients.values()) await client.close().catch(() => {})
-    await test.destroy()
+    await database.destroy()
   }
 }
 
@@ -450,22 +365,6 @@ async function runCalls(workload: Workload, client: BenchClient): Promise<void> 
       while (next < COUNTED_CALLS) await workload.call(client, next++)
     }),
   )
-}
-
-/** `INSERTED_SSN` as the encryption plugin of `encrypting` stores it, by writing one user and reading it raw. */
-async function encryptedValue(encrypting: Kysely<DB>, plain: Kysely<DB>, email: string): Promise<string> {
-  await encrypting
-    .insertInto('users')
-    .values({ email, first_name: 'Encrypted', last_name: 'Value', ssn: INSERTED_SSN })
-    .execute()
-  const row = await plain
-    .selectFrom('users')
-    .select('ssn')
-    .where('email', '=', email)
-    .executeTakeFirstOrThrow()
-  if (row.ssn === null || row.ssn === INSERTED_SSN)
-    throw new Error('the seed database does not encrypt users.ssn')
-  return row.ssn
 }
 
 /** Checks one client's answer on one workload against raw mysql2's; throws a CheckError when they differ. */

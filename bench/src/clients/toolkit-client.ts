@@ -15,6 +15,8 @@ export interface ToolkitSetup {
   readonly logging: boolean
   readonly metrics: boolean
   readonly encryption: boolean
+  /** The transfer through the `transaction()` helper (the default) or Kysely's bare `db.transaction()`. */
+  readonly transactionHelper?: boolean
 }
 
 /**
@@ -38,8 +40,9 @@ export async function createToolkitClient(
     const logger = toolkit.createQueryLogger({
       logger: toolkit.logPinoStyle(pino({ level: context.logLevel }, destination)),
     })
+    // createDatabase calls a log function through QueryLogDialect, which hands the logger each result: no
+    // row-count plugin needed.
     logs.push(logger.log)
-    plugins.push(logger.plugin)
     flush = () => destination.flushSync()
     notes.push(
       `query logger (pino at \`${context.logLevel}\` to /dev/null${context.logLevel === 'debug' ? ': every query built, redacted and written' : ''})`,
@@ -78,7 +81,7 @@ export async function createToolkitClient(
       ? undefined
       : { onRetry: (event: { readonly reason: string }) => metrics.recordTransactionRetry(event.reason) }
   const transfer: BenchClient['transfer'] =
-    typeof helper === 'function'
+    typeof helper === 'function' && setup.transactionHelper !== false
       ? (from, to, amount) =>
           helper(
             database.db,
@@ -96,9 +99,11 @@ export async function createToolkitClient(
     },
   }
   const transactionNote =
-    typeof helper === 'function'
-      ? 'transfer: the `transaction(db, callback)` helper (retries deadlocks) around Kysely statements'
-      : 'transfer: `db.transaction().execute(...)` (the toolkit transaction helper is not in this build)'
+    setup.transactionHelper === false
+      ? 'transfer: Kysely’s bare `db.transaction().execute(...)`'
+      : typeof helper === 'function'
+        ? 'transfer: the `transaction(db, callback)` helper (retries deadlocks) around Kysely statements'
+        : 'transfer: `db.transaction().execute(...)` (the toolkit transaction helper is not in this build)'
   const pluginNote = notes.length === 0 ? [] : [`plugins: ${notes.join(', ')}`]
 
   if (!setup.repositories) {

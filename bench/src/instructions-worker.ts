@@ -1,0 +1,57 @@
+/**
+ * One client on one workload, run under callgrind by `bench/src/instructions.ts`, which drives it over stdin and
+ * stdout: the worker warms up, prints `warm` and waits for a line; the driver resets callgrind's counters and
+ * answers; the worker makes the measured calls, prints `measured` and waits again while the driver dumps the
+ * counters. The job (client, workload, counts, and the bench database's connection context) comes in the
+ * BENCH_INSTRUCTIONS_JOB environment variable, never on the command line (it holds the password).
+ */
+import { createInterface } from 'node:readline'
+import type { ClientContext, ClientId } from './client.ts'
+import { createClient } from './clients/create-client.ts'
+import { createWorkloads, type WorkloadId, type WorkloadInputs } from './workloads.ts'
+
+/** What the driver asks of one worker. */
+export interface InstructionsJob {
+  readonly client: ClientId
+  readonly workload: WorkloadId
+  readonly warmupCalls: number
+  readonly calls: number
+  readonly concurrency: number
+  readonly context: ClientContext
+  readonly inputs: WorkloadInputs
+}
+
+const job = JSON.parse(process.env.BENCH_INSTRUCTIONS_JOB ?? 'null') as InstructionsJob | null
+if (job === null)
+  throw new Error('instructions-worker: BENCH_INSTRUCTIONS_JOB is not set (run bench/src/instructions.ts)')
+const inputs: WorkloadInputs = {
+  ...job.inputs,
+  deepCursor: { ...job.inputs.deepCursor, createdAt: new Date(job.inputs.deepCursor.createdAt) },
+}
+const workload = createWorkloads(inputs).find((candidate) => candidate.id === job.workload)
+if (workload === undefined) throw new Error(`instructions-worker: no workload ${job.workload}`)
+const client = await createClient(job.client, job.context)
+const answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
+
+let next = 0
+/** `count` more calls, `job.concurrency` in flight; inputs continue from the last call. */
+async function calls(count: number): Promise<void> {
+  const end = next + count
+  await Promise.all(
+    Array.from({ length: job!.concurrency }, async () => {
+      while (next < end) await workload!.call(client, next++)
+    }),
+  )
+}
+
+try {
+  await calls(job.warmupCalls)
+  process.stdout.write('warm\n')
+  await answers.next()
+  await calls(job.calls)
+  process.stdout.write('measured\n')
+  await answers.next()
+} finally {
+  await client.close()
+}
+process.exit(0)
