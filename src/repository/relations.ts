@@ -2,7 +2,7 @@ import type { Kysely, SelectQueryBuilder } from 'kysely'
 import { InvalidOptionsError } from '../error/invalid-options-error.js'
 import type { ForeignKeyMetadata, TableMetadata } from '../schema/schema-metadata.js'
 import { applySort } from './sort.js'
-import { bindComparable, whereExpression } from './where.js'
+import { asCondition, bindComparable, SHARED_BUILDER, whereExpression } from './where.js'
 
 /** The kinds of relation a repository loads. */
 export const RELATION_KINDS = ['hasMany', 'hasOne', 'belongsTo', 'manyToMany'] as const
@@ -405,7 +405,8 @@ async function loadRelation(
         (bind === undefined ? chunk : chunk.map(bind)) as never,
       ) as SelectQueryBuilder<AnyDB, string, Row>
     if (options.where !== undefined) {
-      query = query.where((eb) => whereExpression(eb, target.meta, options.where) ?? eb.lit(true))
+      const eb = SHARED_BUILDER
+      query = query.where(asCondition(whereExpression(eb, target.meta, options.where) ?? eb.lit(true)))
     }
     const rows = await applySort(query, sort as never).execute()
     if (found.length === 0) found = rows

@@ -63,7 +63,15 @@ import {
   type SortParser,
   sortSignature,
 } from './sort.js'
-import { bindComparable, isEmptyWhere, isSingleValue, whereExpression } from './where.js'
+import {
+  asCondition,
+  bindComparable,
+  isEmptyWhere,
+  isSingleValue,
+  SHARED_BUILDER,
+  whereExpression,
+  whereWithSharedBuilder,
+} from './where.js'
 
 type NoOptions = Record<never, never>
 
@@ -422,13 +430,13 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
   /** A select narrowed by a where; nothing is added for an empty one. */
   const whereOf = <R>(query: SelectQueryBuilder<AnyDB, string, R>, where: unknown) =>
     typeof where === 'function'
-      ? query.where(where as (eb: ExpressionBuilder<AnyDB, string>) => Expression<SqlBool>)
+      ? whereWithSharedBuilder(query, where as (eb: ExpressionBuilder<AnyDB, string>) => Expression<SqlBool>)
       : isEmptyWhere(where)
         ? query
-        : query.where((eb) => whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`)
-  /** The condition of a non-empty where (updateMany, deleteMany). */
-  const condition = (where: unknown) => (eb: ExpressionBuilder<AnyDB, string>) =>
-    whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`
+        : query.where(condition(where))
+  /** The condition of a where (non-empty for updateMany and deleteMany). */
+  const condition = (where: unknown): Expression<SqlBool> =>
+    asCondition(whereExpression(SHARED_BUILDER, table.meta, where) ?? sql<SqlBool>`true`)
   /** The default projection, computed once. */
   const defaultColumns = projection(table, undefined, state.omit)
   /** The columns a read returns: the default ones unless the call chooses. */
@@ -513,7 +521,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       const result = await executor
         .updateTable(name)
         .set(values)
-        .where((eb) => keyExpression(eb, key))
+        .where(keyExpression(SHARED_BUILDER, key))
         .executeTakeFirst()
       if (result.numUpdatedRows === 0n) return null
     }
@@ -608,7 +616,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     }) as never,
     count: async (where) => {
       const row = await whereOf(
-        executor.selectFrom(name).select((eb) => eb.fn.countAll<string | number>().as('count')),
+        executor.selectFrom(name).select(SHARED_BUILDER.fn.countAll<string | number>().as('count')),
         where,
       ).executeTakeFirstOrThrow()
       return Number(row.count)
@@ -656,7 +664,8 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
         (query) => {
           let built = whereOf(query, options.where)
           if (after !== undefined) {
-            built = built.where((eb) =>
+            const eb = SHARED_BUILDER
+            built = built.where(
               keysetExpression(
                 eb,
                 sort.map((item, index) => keysetKey(eb, metas[index]!, item, after[index] ?? null)),
@@ -749,7 +758,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       const key = parseId(state, id)
       const result = await executor
         .deleteFrom(name)
-        .where((eb) => keyExpression(eb, key))
+        .where(keyExpression(SHARED_BUILDER, key))
         .executeTakeFirst()
       return result.numDeletedRows > 0n
     },
