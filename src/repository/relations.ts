@@ -333,7 +333,10 @@ export async function loadRelations(
   const load = (name: string): Promise<void> => {
     const value = spec[name]
     const options: RelationLoadOptions = value === true ? NO_OPTIONS : (value as RelationLoadOptions)
-    return loadRelation(executor, tables, owner.relations[name]!, rows, options)
+    const relation = owner.relations[name]!
+    // Values of a one-column primary key are distinct in rows read from its table.
+    const unique = owner.meta.primaryKey.length === 1 && owner.meta.primaryKey[0] === relation.parentColumn
+    return loadRelation(executor, tables, relation, rows, options, unique)
   }
   if (names.length === 1) await load(names[0]!)
   else await Promise.all(names.map(load))
@@ -347,9 +350,12 @@ async function loadRelation(
   relation: ResolvedRelation,
   parents: Row[],
   options: RelationLoadOptions,
+  uniqueParentKeys: boolean,
 ): Promise<void> {
   const target = tables[relation.target]!
-  const keys = uniqueKeys(parents, relation.parentColumn)
+  const keys = uniqueParentKeys
+    ? presentKeys(parents, relation.parentColumn)
+    : uniqueKeys(parents, relation.parentColumn)
   let links: Row[] | undefined
   let targetKeys = keys
   if (relation.through !== undefined && keys.length > 0) {
@@ -387,9 +393,10 @@ async function loadRelation(
     options.select === undefined && options.omit === undefined
       ? target.visible
       : projection(target, options.select, options.omit)
-  const extra = [...new Set([relation.targetColumn, ...nestedColumns])].filter(
-    (column) => !wanted.includes(column),
-  )
+  const extra: string[] = []
+  if (!wanted.includes(relation.targetColumn)) extra.push(relation.targetColumn)
+  for (const column of nestedColumns)
+    if (!wanted.includes(column) && !extra.includes(column)) extra.push(column)
   const columns = extra.length === 0 ? wanted : [...wanted, ...extra]
   const sort = target.sortParser.parse(options.sort)
   const keyColumn = target.meta.columns[relation.targetColumn]
@@ -415,8 +422,7 @@ async function loadRelation(
   if (nestedColumns.length > 0 && found.length > 0) {
     await loadRelations(executor, tables, relation.target, found, nested)
   }
-  attach(relation, parents, found, links, keys.length === parents.length)
-  if (extra.length > 0) for (const row of found) for (const column of extra) delete row[column]
+  attach(relation, parents, found, links, keys.length === parents.length, extra)
 }
 
 /**
@@ -435,6 +441,7 @@ function attach(
   found: readonly Row[],
   links: Row[] | undefined,
   uniqueParents: boolean,
+  drop: readonly string[],
 ): void {
   const { name, parentColumn, targetColumn } = relation
   const through = relation.through
@@ -453,9 +460,11 @@ function attach(
   const groups = new Map<unknown, Row[]>()
   for (const row of found) {
     const value = rawTarget ? row[targetColumn] : keyOf(row[targetColumn])
+    // Columns selected only for the load are left out of the rows attached.
+    const kept = drop.length === 0 ? row : withoutColumns(row, drop)
     const group = groups.get(value)
-    if (group === undefined) groups.set(value, [row])
-    else group.push(row)
+    if (group === undefined) groups.set(value, [kept])
+    else group.push(kept)
   }
   switch (relation.kind) {
     case 'hasMany':
@@ -536,6 +545,32 @@ export function keyOf(value: unknown): string {
   if (ArrayBuffer.isView(value))
     return `x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`
   return String(value)
+}
+
+/**
+ * Removes `columns` from each of `rows`, replacing each row by a copy without them: a `delete` would turn every
+ * row into a slow dictionary-mode object. The copy keeps the other properties in their order.
+ *
+ * @internal
+ */
+export function dropColumns(rows: Row[], columns: readonly string[]): void {
+  for (let index = 0; index < rows.length; index++) rows[index] = withoutColumns(rows[index]!, columns)
+}
+
+function withoutColumns(row: Row, columns: readonly string[]): Row {
+  const copy: Row = {}
+  for (const key of Object.keys(row)) if (!columns.includes(key)) copy[key] = row[key]
+  return copy
+}
+
+/** The non-null values of `column` in `rows` known to hold distinct values (a primary key), in order. */
+function presentKeys(rows: readonly Row[], column: string): unknown[] {
+  const keys: unknown[] = []
+  for (const row of rows) {
+    const value = row[column]
+    if (value !== null && value !== undefined) keys.push(value)
+  }
+  return keys
 }
 
 /** The distinct non-null values of `column` in `rows`, in order of first appearance. */
