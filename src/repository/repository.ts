@@ -456,7 +456,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     required: readonly string[] = NO_COLUMNS,
   ): Promise<Row[]> => {
     const wanted = wantedOf(options)
-    if (options?.with === undefined && includesAll(wanted, required)) {
+    if (isEmptyObject(options?.with) && includesAll(wanted, required)) {
       return build(executor.selectFrom(name).select(wanted) as AnySelect).execute()
     }
     return readWithRelations(build, options, required, wanted)
@@ -820,6 +820,12 @@ function checkSort(state: RepositoryState, sort: Sort): Sort {
 
 const NO_COLUMNS: readonly string[] = Object.freeze([])
 const NO_RELATIONS: Readonly<Record<string, unknown>> = Object.freeze({})
+
+/** Whether a `with` names no relation (`undefined` or `{}`), without making an array of its keys. */
+function isEmptyObject(value: object | undefined): boolean {
+  for (const _ in value) return false
+  return true
+}
 
 /** Whether `columns` has every one of `needed` (no closure: this runs on every read). */
 function includesAll(columns: readonly string[], needed: readonly string[]): boolean {
