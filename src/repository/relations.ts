@@ -2,7 +2,7 @@ import type { Kysely, SelectQueryBuilder } from 'kysely'
 import { InvalidOptionsError } from '../error/invalid-options-error.js'
 import type { ForeignKeyMetadata, TableMetadata } from '../schema/schema-metadata.js'
 import { applySort } from './sort.js'
-import { bindComparable, whereExpression } from './where.js'
+import { asCondition, bindComparable, SHARED_BUILDER, whereExpression } from './where.js'
 
 /** The kinds of relation a repository loads. */
 export const RELATION_KINDS = ['hasMany', 'hasOne', 'belongsTo', 'manyToMany'] as const
@@ -305,11 +305,12 @@ const KEYS_PER_QUERY = 5_000
 
 /**
  * Loads the relations named in `spec` onto `rows` (in place), one batched `IN` query per relation and level
- * (two for manyToMany, more only past 5,000 parent keys), whatever the number of rows.
+ * (two for manyToMany, more only past 5,000 parent keys), whatever the number of rows. Throws synchronously for an
+ * unknown relation name (callers are async functions that await it).
  *
  * @internal
  */
-export async function loadRelations(
+export function loadRelations(
   executor: Kysely<AnyDB>,
   tables: Readonly<Record<string, LoaderTable>>,
   table: string,
@@ -333,11 +334,17 @@ export async function loadRelations(
   const load = (name: string): Promise<void> => {
     const value = spec[name]
     const options: RelationLoadOptions = value === true ? NO_OPTIONS : (value as RelationLoadOptions)
-    return loadRelation(executor, tables, owner.relations[name]!, rows, options)
+    const relation = owner.relations[name]!
+    // Values of a one-column primary key are distinct in rows read from its table.
+    const unique = owner.meta.primaryKey.length === 1 && owner.meta.primaryKey[0] === relation.parentColumn
+    return loadRelation(executor, tables, relation, rows, options, unique)
   }
-  if (names.length === 1) await load(names[0]!)
-  else await Promise.all(names.map(load))
+  // Not an async function (one promise less per load): its callers await it, so a throw above is their rejection.
+  if (names.length === 1) return load(names[0]!)
+  return names.length === 0 ? Promise.resolve() : Promise.all(names.map(load)).then(ignore)
 }
+
+function ignore(): void {}
 
 const NO_OPTIONS: RelationLoadOptions = Object.freeze({})
 
@@ -347,9 +354,12 @@ async function loadRelation(
   relation: ResolvedRelation,
   parents: Row[],
   options: RelationLoadOptions,
+  uniqueParentKeys: boolean,
 ): Promise<void> {
   const target = tables[relation.target]!
-  const keys = uniqueKeys(parents, relation.parentColumn)
+  const keys = uniqueParentKeys
+    ? presentKeys(parents, relation.parentColumn)
+    : uniqueKeys(parents, relation.parentColumn)
   let links: Row[] | undefined
   let targetKeys = keys
   if (relation.through !== undefined && keys.length > 0) {
@@ -387,9 +397,10 @@ async function loadRelation(
     options.select === undefined && options.omit === undefined
       ? target.visible
       : projection(target, options.select, options.omit)
-  const extra = [...new Set([relation.targetColumn, ...nestedColumns])].filter(
-    (column) => !wanted.includes(column),
-  )
+  const extra: string[] = []
+  if (!wanted.includes(relation.targetColumn)) extra.push(relation.targetColumn)
+  for (const column of nestedColumns)
+    if (!wanted.includes(column) && !extra.includes(column)) extra.push(column)
   const columns = extra.length === 0 ? wanted : [...wanted, ...extra]
   const sort = target.sortParser.parse(options.sort)
   const keyColumn = target.meta.columns[relation.targetColumn]
@@ -405,7 +416,8 @@ async function loadRelation(
         (bind === undefined ? chunk : chunk.map(bind)) as never,
       ) as SelectQueryBuilder<AnyDB, string, Row>
     if (options.where !== undefined) {
-      query = query.where((eb) => whereExpression(eb, target.meta, options.where) ?? eb.lit(true))
+      const eb = SHARED_BUILDER
+      query = query.where(asCondition(whereExpression(eb, target.meta, options.where) ?? eb.lit(true)))
     }
     const rows = await applySort(query, sort as never).execute()
     if (found.length === 0) found = rows
@@ -414,8 +426,7 @@ async function loadRelation(
   if (nestedColumns.length > 0 && found.length > 0) {
     await loadRelations(executor, tables, relation.target, found, nested)
   }
-  attach(relation, parents, found, links, keys.length === parents.length)
-  if (extra.length > 0) for (const row of found) for (const column of extra) delete row[column]
+  attach(relation, parents, found, links, keys.length === parents.length, extra)
 }
 
 /**
@@ -434,6 +445,7 @@ function attach(
   found: readonly Row[],
   links: Row[] | undefined,
   uniqueParents: boolean,
+  drop: readonly string[],
 ): void {
   const { name, parentColumn, targetColumn } = relation
   const through = relation.through
@@ -452,9 +464,11 @@ function attach(
   const groups = new Map<unknown, Row[]>()
   for (const row of found) {
     const value = rawTarget ? row[targetColumn] : keyOf(row[targetColumn])
+    // Columns selected only for the load are left out of the rows attached.
+    const kept = drop.length === 0 ? row : withoutColumns(row, drop)
     const group = groups.get(value)
-    if (group === undefined) groups.set(value, [row])
-    else group.push(row)
+    if (group === undefined) groups.set(value, [kept])
+    else group.push(kept)
   }
   switch (relation.kind) {
     case 'hasMany':
@@ -535,6 +549,32 @@ export function keyOf(value: unknown): string {
   if (ArrayBuffer.isView(value))
     return `x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`
   return String(value)
+}
+
+/**
+ * Removes `columns` from each of `rows`, replacing each row by a copy without them: a `delete` would turn every
+ * row into a slow dictionary-mode object. The copy keeps the other properties in their order.
+ *
+ * @internal
+ */
+export function dropColumns(rows: Row[], columns: readonly string[]): void {
+  for (let index = 0; index < rows.length; index++) rows[index] = withoutColumns(rows[index]!, columns)
+}
+
+function withoutColumns(row: Row, columns: readonly string[]): Row {
+  const copy: Row = {}
+  for (const key of Object.keys(row)) if (!columns.includes(key)) copy[key] = row[key]
+  return copy
+}
+
+/** The non-null values of `column` in `rows` known to hold distinct values (a primary key), in order. */
+function presentKeys(rows: readonly Row[], column: string): unknown[] {
+  const keys: unknown[] = []
+  for (const row of rows) {
+    const value = row[column]
+    if (value !== null && value !== undefined) keys.push(value)
+  }
+  return keys
 }
 
 /** The distinct non-null values of `column` in `rows`, in order of first appearance. */

@@ -27,7 +27,7 @@ import {
   parseCount,
   parsePageRequest,
 } from './pagination.js'
-import { keyOf, loadRelations, projection } from './relations.js'
+import { dropColumns, keyOf, loadRelations, projection } from './relations.js'
 import {
   type RepositorySchema,
   type ResolvedTable,
@@ -63,7 +63,15 @@ import {
   type SortParser,
   sortSignature,
 } from './sort.js'
-import { bindComparable, isEmptyWhere, isSingleValue, whereExpression } from './where.js'
+import {
+  asCondition,
+  bindComparable,
+  isEmptyWhere,
+  isSingleValue,
+  SHARED_BUILDER,
+  whereExpression,
+  whereWithSharedBuilder,
+} from './where.js'
 
 type NoOptions = Record<never, never>
 
@@ -422,13 +430,13 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
   /** A select narrowed by a where; nothing is added for an empty one. */
   const whereOf = <R>(query: SelectQueryBuilder<AnyDB, string, R>, where: unknown) =>
     typeof where === 'function'
-      ? query.where(where as (eb: ExpressionBuilder<AnyDB, string>) => Expression<SqlBool>)
+      ? whereWithSharedBuilder(query, where as (eb: ExpressionBuilder<AnyDB, string>) => Expression<SqlBool>)
       : isEmptyWhere(where)
         ? query
-        : query.where((eb) => whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`)
-  /** The condition of a non-empty where (updateMany, deleteMany). */
-  const condition = (where: unknown) => (eb: ExpressionBuilder<AnyDB, string>) =>
-    whereExpression(eb, table.meta, where) ?? sql<SqlBool>`true`
+        : query.where(condition(where))
+  /** The condition of a where (non-empty for updateMany and deleteMany). */
+  const condition = (where: unknown): Expression<SqlBool> =>
+    asCondition(whereExpression(SHARED_BUILDER, table.meta, where) ?? sql<SqlBool>`true`)
   /** The default projection, computed once. */
   const defaultColumns = projection(table, undefined, state.omit)
   /** The columns a read returns: the default ones unless the call chooses. */
@@ -448,7 +456,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     required: readonly string[] = NO_COLUMNS,
   ): Promise<Row[]> => {
     const wanted = wantedOf(options)
-    if (options?.with === undefined && required.every((column) => wanted.includes(column))) {
+    if (isEmptyObject(options?.with) && includesAll(wanted, required)) {
       return build(executor.selectFrom(name).select(wanted) as AnySelect).execute()
     }
     return readWithRelations(build, options, required, wanted)
@@ -459,25 +467,30 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     required: readonly string[],
     wanted: readonly string[],
   ): Promise<Row[]> => {
-    const withSpec = (options?.with ?? {}) as Record<string, unknown>
-    const relationColumns = Object.keys(withSpec)
-      .filter((relation) => withSpec[relation] !== undefined && withSpec[relation] !== false)
-      .map((relation) => table.relations[relation]?.parentColumn)
-      .filter((column): column is string => column !== undefined)
-    const extra = [...new Set([...required, ...relationColumns])].filter((column) => !wanted.includes(column))
-    const rows = await build(executor.selectFrom(name).select([...wanted, ...extra]) as AnySelect).execute()
-    if (Object.keys(withSpec).length > 0 && rows.length > 0) {
+    const withSpec = (options?.with ?? NO_RELATIONS) as Readonly<Record<string, unknown>>
+    const relations = Object.keys(withSpec)
+    // The columns to select besides the wanted ones: the caller's `required` first, then the relations' keys.
+    const extra: string[] = []
+    for (const column of required) if (!wanted.includes(column) && !extra.includes(column)) extra.push(column)
+    const requiredExtra = extra.length
+    for (const relation of relations) {
+      if (withSpec[relation] === undefined || withSpec[relation] === false) continue
+      const column = table.relations[relation]?.parentColumn
+      if (column !== undefined && !wanted.includes(column) && !extra.includes(column)) extra.push(column)
+    }
+    const columns = extra.length === 0 ? wanted : [...wanted, ...extra]
+    const rows = await build(executor.selectFrom(name).select(columns) as AnySelect).execute()
+    if (relations.length > 0 && rows.length > 0) {
       await loadRelations(executor, state.tables, name, rows, withSpec)
     }
     // Columns only the relations needed go now; `required` ones are the caller's to strip.
-    const relationOnly = extra.filter((column) => !required.includes(column))
-    if (relationOnly.length > 0) for (const row of rows) for (const column of relationOnly) delete row[column]
+    if (extra.length > requiredExtra) dropColumns(rows, extra.slice(requiredExtra))
     return rows
   }
   const strip = (rows: Row[], options: ReadOptions<DB, S, TB> | undefined, columns: readonly string[]) => {
     const wanted = wantedOf(options)
     const extra = columns.filter((column) => !wanted.includes(column))
-    if (extra.length > 0) for (const row of rows) for (const column of extra) delete row[column]
+    if (extra.length > 0) dropColumns(rows, extra)
   }
   const sortOf = (input: unknown): Sort =>
     isParsedSort(input) ? checkSort(state, input) : state.sortParser.parse(input)
@@ -513,7 +526,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       const result = await executor
         .updateTable(name)
         .set(values)
-        .where((eb) => keyExpression(eb, key))
+        .where(keyExpression(SHARED_BUILDER, key))
         .executeTakeFirst()
       if (result.numUpdatedRows === 0n) return null
     }
@@ -608,7 +621,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     }) as never,
     count: async (where) => {
       const row = await whereOf(
-        executor.selectFrom(name).select((eb) => eb.fn.countAll<string | number>().as('count')),
+        executor.selectFrom(name).select(SHARED_BUILDER.fn.countAll<string | number>().as('count')),
         where,
       ).executeTakeFirstOrThrow()
       return Number(row.count)
@@ -656,7 +669,8 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
         (query) => {
           let built = whereOf(query, options.where)
           if (after !== undefined) {
-            built = built.where((eb) =>
+            const eb = SHARED_BUILDER
+            built = built.where(
               keysetExpression(
                 eb,
                 sort.map((item, index) => keysetKey(eb, metas[index]!, item, after[index] ?? null)),
@@ -749,7 +763,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
       const key = parseId(state, id)
       const result = await executor
         .deleteFrom(name)
-        .where((eb) => keyExpression(eb, key))
+        .where(keyExpression(SHARED_BUILDER, key))
         .executeTakeFirst()
       return result.numDeletedRows > 0n
     },
@@ -805,6 +819,19 @@ function checkSort(state: RepositoryState, sort: Sort): Sort {
 }
 
 const NO_COLUMNS: readonly string[] = Object.freeze([])
+const NO_RELATIONS: Readonly<Record<string, unknown>> = Object.freeze({})
+
+/** Whether a `with` names no relation (`undefined` or `{}`), without making an array of its keys. */
+function isEmptyObject(value: object | undefined): boolean {
+  for (const _ in value) return false
+  return true
+}
+
+/** Whether `columns` has every one of `needed` (no closure: this runs on every read). */
+function includesAll(columns: readonly string[], needed: readonly string[]): boolean {
+  for (const column of needed) if (!columns.includes(column)) return false
+  return true
+}
 
 /**
  * The key of an inserted row: the key columns given, and the insert id for the auto-increment column, as the

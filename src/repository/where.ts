@@ -1,4 +1,12 @@
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely'
+import {
+  type Expression,
+  type ExpressionBuilder,
+  expressionBuilder,
+  isOperationNodeSource,
+  type SelectQueryBuilder,
+  type SqlBool,
+  sql,
+} from 'kysely'
 import { InvalidFilterError } from '../error/invalid-filter-error.js'
 import type { ColumnMetadata, TableMetadata } from '../schema/schema-metadata.js'
 import { type Filter, filterExpression, isParsedFilter } from './filter.js'
@@ -20,6 +28,42 @@ export type Where<DB, TB extends keyof DB, Row> =
   | WhereObject<Row>
   | Filter
   | ((eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool>)
+
+/**
+ * The expression builder every condition of the repositories is built with. Kysely makes a new one for each
+ * callback it is given (a function with some thirty closures, which is most of the cost of a `where` callback),
+ * though it holds no state: it is `expressionBuilder()`, on the no-op executor, each time. One shared builder gives
+ * the same nodes.
+ *
+ * @internal
+ */
+export const SHARED_BUILDER: ExpressionBuilder<
+  Record<string, Record<string, unknown>>,
+  string
+> = expressionBuilder()
+
+/**
+ * `query.where(callback)` with the callback given {@link SHARED_BUILDER}: the same condition, without a new
+ * builder per call. What is not an expression goes to Kysely as it would have (which refuses it the same way).
+ *
+ * @internal
+ */
+export function whereWithSharedBuilder<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  callback: (eb: ExpressionBuilder<DB, TB>) => Expression<SqlBool>,
+): SelectQueryBuilder<DB, TB, O> {
+  return query.where(asCondition(callback(SHARED_BUILDER as unknown as ExpressionBuilder<DB, TB>)))
+}
+
+/**
+ * What a callback returned, as an argument of `where`: the expression, or for anything else a callback returning
+ * it, which Kysely refuses as it refuses such a callback.
+ *
+ * @internal
+ */
+export function asCondition(condition: Expression<SqlBool>): Expression<SqlBool> {
+  return isOperationNodeSource(condition) ? condition : ((() => condition) as never)
+}
 
 /**
  * Turns a value into what is bound for a comparison with `column`: BIGINT values read as strings are bound as
