@@ -6,7 +6,10 @@
  * Then the same transactions on an in-memory driver that answers at once: what is left is the JavaScript each
  * variant costs per transaction (CPU µs), free of the server and the network, and steady even on a busy machine.
  *
- *   npx jiti bench/transaction.ts [--rounds 9] [--seconds 3]   (about 2 minutes with the defaults)
+ *   npx jiti bench/transaction.ts [--rounds 9] [--seconds 3] [--control]   (about 2 minutes with the defaults)
+ *
+ * `--control` runs the bare call a second time as its own variant: its ratio to the first, which should be 1,
+ * shows how far the machine's noise alone moves a ratio.
  *
  * Needs a server at TEST_DATABASE_URL (default mysql://root@127.0.0.1:3306); works in a throw-away database.
  * First it counts the statements each variant sends per transaction (mysql2's `mysql2:query` tracing channel):
@@ -54,6 +57,13 @@ const variants: Record<string, Variant> = {
   'transaction()': (db, from, to) => transaction(db, (trx) => work(trx, from, to)),
   'transaction() with timeoutMs': (db, from, to) =>
     transaction(db, (trx) => work(trx, from, to), TIMEOUT_OPTIONS),
+  // `--control`: the bare call again as its own variant; its ratio to the first shows the noise of a ratio.
+  ...(process.argv.includes('--control')
+    ? {
+        'bare again (A/A control)': (db: Kysely<DB>, from: number, to: number) =>
+          db.transaction().execute((trx) => work(trx, from, to)),
+      }
+    : {}),
 }
 const TIMEOUT_OPTIONS = { timeoutMs: 10_000 } as const
 
