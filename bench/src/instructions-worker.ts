@@ -1,8 +1,8 @@
 /**
  * One client on one workload, run under callgrind by `bench/src/instructions.ts`, which drives it over stdin and
- * stdout: the worker warms up, prints `warm` and waits for a line; the driver resets callgrind's counters and
- * answers; the worker makes the measured calls, prints `measured` and waits again while the driver dumps the
- * counters. The job (client, workload, counts, and the bench database's connection context) comes in the
+ * stdout: the worker warms up, prints `warm` and waits for a line; the driver dumps (and so resets) callgrind's
+ * counters and answers; for each measured window the worker makes the calls, prints `measured` and waits again
+ * while the driver dumps the counters. The job (client, workload, counts, and the bench database's connection context) comes in the
  * BENCH_INSTRUCTIONS_JOB environment variable, never on the command line (it holds the password).
  */
 import { createInterface } from 'node:readline'
@@ -15,7 +15,10 @@ export interface InstructionsJob {
   readonly client: ClientId
   readonly workload: WorkloadId
   readonly warmupCalls: number
+  /** Calls per measured window. */
   readonly calls: number
+  /** Measured windows, one after another: the figures of the later ones show whether V8 had finished optimising. */
+  readonly windows: number
   readonly concurrency: number
   readonly context: ClientContext
   readonly inputs: WorkloadInputs
@@ -48,9 +51,11 @@ try {
   await calls(job.warmupCalls)
   process.stdout.write('warm\n')
   await answers.next()
-  await calls(job.calls)
-  process.stdout.write('measured\n')
-  await answers.next()
+  for (let window = 0; window < job.windows; window++) {
+    await calls(job.calls)
+    process.stdout.write('measured\n')
+    await answers.next()
+  }
 } finally {
   await client.close()
 }
