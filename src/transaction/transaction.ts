@@ -388,27 +388,27 @@ class Scope {
   doomedBy: unknown
   childActive = false
   ended = false
-  readonly context: TransactionContext
+  /** Made on first use: one per scope, handed to its callback. */
+  #context: ScopeContext | undefined
 
   constructor(parent: Scope | undefined, attempt: number, deadline: Deadline | undefined) {
     this.root = parent?.root ?? this
     this.depth = parent === undefined ? 0 : parent.depth + 1
     this.attempt = attempt
     this.deadline = deadline
-    this.context = Object.freeze({
-      attempt,
-      depth: this.depth,
-      // A getter: the AbortController behind it is made only when someone asks for the signal.
-      get signal(): AbortSignal | undefined {
-        return deadline?.signal
-      },
-      afterCommit: (hook: TransactionHook) => {
-        this.commitHooks = this.#register(this.commitHooks, hook, 'afterCommit')
-      },
-      afterRollback: (hook: TransactionHook) => {
-        this.rollbackHooks = this.#register(this.rollbackHooks, hook, 'afterRollback')
-      },
-    })
+  }
+
+  get context(): TransactionContext {
+    if (this.#context === undefined) this.#context = new ScopeContext(this)
+    return this.#context
+  }
+
+  registerCommitHook(hook: TransactionHook): void {
+    this.commitHooks = this.#register(this.commitHooks, hook, 'afterCommit')
+  }
+
+  registerRollbackHook(hook: TransactionHook): void {
+    this.rollbackHooks = this.#register(this.rollbackHooks, hook, 'afterRollback')
   }
 
   #register(
@@ -436,6 +436,49 @@ class Scope {
   /** A savepoint rolled back: its afterRollback hooks run when the outermost transaction ends. */
   discardInto(root: Scope): void {
     root.endHooks = concatHooks(root.endHooks, this.rollbackHooks)
+  }
+}
+
+/**
+ * The {@link TransactionContext} of a scope. Its members are getters on the prototype, so making one costs a single
+ * small object; `afterCommit` and `afterRollback` are bound to the scope on first read (they may be destructured).
+ */
+class ScopeContext implements TransactionContext {
+  readonly #scope: Scope
+  #afterCommit: ((hook: TransactionHook) => void) | undefined
+  #afterRollback: ((hook: TransactionHook) => void) | undefined
+
+  constructor(scope: Scope) {
+    this.#scope = scope
+  }
+
+  get attempt(): number {
+    return this.#scope.attempt
+  }
+
+  get depth(): number {
+    return this.#scope.depth
+  }
+
+  /** The AbortController behind it is made only when someone asks for the signal. */
+  get signal(): AbortSignal | undefined {
+    return this.#scope.deadline?.signal
+  }
+
+  get afterCommit(): (hook: TransactionHook) => void {
+    if (this.#afterCommit === undefined) {
+      const scope = this.#scope
+      this.#afterCommit = (hook) => scope.registerCommitHook(hook)
+    }
+    return this.#afterCommit
+  }
+
+  get afterRollback(): (hook: TransactionHook) => void {
+    if (this.#afterRollback === undefined) {
+      const scope = this.#scope
+      this.#afterRollback = (hook) => scope.registerRollbackHook(hook)
+    }
+    return this.#afterRollback
   }
 }
 
@@ -649,7 +692,8 @@ class Attempt<DB, T> {
     const deadline = this.#deadline
     // Aborted while the connection or BEGIN was awaited: roll back at once, no user code runs.
     if (deadline?.aborted) throw ATTEMPT_ABORTED
-    const connection = await connectionOf(trx)
+    let connection = connectionOf(trx)
+    if (connection instanceof Promise) connection = await connection
     this.connection = connection
     const scope = new Scope(undefined, this.number, deadline)
     this.scope = scope
@@ -751,9 +795,20 @@ function executeAttempt<DB, T>(
   return builder.execute((trx) => attempt.run(trx))
 }
 
-function connectionOf<DB>(trx: Kysely<DB>): Promise<DatabaseConnection> {
-  return trx.getExecutor().provideConnection(async (connection) => connection)
+/**
+ * The connection of a transaction. Kysely hands it to the consumer at once when no query is running on it (always
+ * the case before the callback starts): then it is returned without waiting for the provider's promise to settle.
+ */
+function connectionOf<DB>(trx: Kysely<DB>): DatabaseConnection | Promise<DatabaseConnection> {
+  let provided: DatabaseConnection | undefined
+  const done = trx.getExecutor().provideConnection((connection) => {
+    provided = connection
+    return RESOLVED
+  })
+  return provided ?? done.then(() => provided!)
 }
+
+const RESOLVED = Promise.resolve()
 
 function controlConnectionsOf<DB>(
   db: Kysely<DB>,
