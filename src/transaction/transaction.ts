@@ -741,8 +741,12 @@ class Attempt<DB, T> implements DeadlineListener {
       if (deadline === undefined) {
         value = await this.#callback(trx, scope.context)
       } else {
-        // Reads mysql2's thread id (no round trip) so that an abort can cancel the running statement.
-        await connection.collectSessionInfo?.()
+        // Reads mysql2's thread id (no round trip) so that an abort can cancel the running statement; once per
+        // connection, as the driver keeps it.
+        if (connection.collectSessionInfo !== undefined && !sessionInfoCollected.has(connection)) {
+          await connection.collectSessionInfo()
+          sessionInfoCollected.add(connection)
+        }
         if (deadline.aborted) throw ATTEMPT_ABORTED
         const running = this.#callback(trx, scope.context)
         const raced = await new Promise<T | typeof ABORTED>((resolve, reject) => {
@@ -830,6 +834,9 @@ function connectionOf<DB>(trx: Kysely<DB>): DatabaseConnection | Promise<Databas
 }
 
 const RESOLVED = Promise.resolve()
+
+/** Connections whose `collectSessionInfo()` has resolved: the driver keeps what it read for the connection's life. */
+const sessionInfoCollected = new WeakSet<DatabaseConnection>()
 
 function controlConnectionsOf<DB>(
   db: Kysely<DB>,
