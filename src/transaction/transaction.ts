@@ -388,27 +388,27 @@ class Scope {
   doomedBy: unknown
   childActive = false
   ended = false
-  readonly context: TransactionContext
+  /** Made on first use: one per scope, handed to its callback. */
+  #context: ScopeContext | undefined
 
   constructor(parent: Scope | undefined, attempt: number, deadline: Deadline | undefined) {
     this.root = parent?.root ?? this
     this.depth = parent === undefined ? 0 : parent.depth + 1
     this.attempt = attempt
     this.deadline = deadline
-    this.context = Object.freeze({
-      attempt,
-      depth: this.depth,
-      // A getter: the AbortController behind it is made only when someone asks for the signal.
-      get signal(): AbortSignal | undefined {
-        return deadline?.signal
-      },
-      afterCommit: (hook: TransactionHook) => {
-        this.commitHooks = this.#register(this.commitHooks, hook, 'afterCommit')
-      },
-      afterRollback: (hook: TransactionHook) => {
-        this.rollbackHooks = this.#register(this.rollbackHooks, hook, 'afterRollback')
-      },
-    })
+  }
+
+  get context(): TransactionContext {
+    if (this.#context === undefined) this.#context = new ScopeContext(this)
+    return this.#context
+  }
+
+  registerCommitHook(hook: TransactionHook): void {
+    this.commitHooks = this.#register(this.commitHooks, hook, 'afterCommit')
+  }
+
+  registerRollbackHook(hook: TransactionHook): void {
+    this.rollbackHooks = this.#register(this.rollbackHooks, hook, 'afterRollback')
   }
 
   #register(
@@ -436,6 +436,49 @@ class Scope {
   /** A savepoint rolled back: its afterRollback hooks run when the outermost transaction ends. */
   discardInto(root: Scope): void {
     root.endHooks = concatHooks(root.endHooks, this.rollbackHooks)
+  }
+}
+
+/**
+ * The {@link TransactionContext} of a scope. Its members are getters on the prototype, so making one costs a single
+ * small object; `afterCommit` and `afterRollback` are bound to the scope on first read (they may be destructured).
+ */
+class ScopeContext implements TransactionContext {
+  readonly #scope: Scope
+  #afterCommit: ((hook: TransactionHook) => void) | undefined
+  #afterRollback: ((hook: TransactionHook) => void) | undefined
+
+  constructor(scope: Scope) {
+    this.#scope = scope
+  }
+
+  get attempt(): number {
+    return this.#scope.attempt
+  }
+
+  get depth(): number {
+    return this.#scope.depth
+  }
+
+  /** The AbortController behind it is made only when someone asks for the signal. */
+  get signal(): AbortSignal | undefined {
+    return this.#scope.deadline?.signal
+  }
+
+  get afterCommit(): (hook: TransactionHook) => void {
+    if (this.#afterCommit === undefined) {
+      const scope = this.#scope
+      this.#afterCommit = (hook) => scope.registerCommitHook(hook)
+    }
+    return this.#afterCommit
+  }
+
+  get afterRollback(): (hook: TransactionHook) => void {
+    if (this.#afterRollback === undefined) {
+      const scope = this.#scope
+      this.#afterRollback = (hook) => scope.registerRollbackHook(hook)
+    }
+    return this.#afterRollback
   }
 }
 
@@ -486,24 +529,18 @@ async function runOutermost<DB, T>(
   options: ResolvedTransactionOptions,
 ): Promise<T> {
   const started = options.onSettled === undefined ? 0 : performance.now()
-  if (options.timeoutMs !== undefined || options.signal !== undefined) {
-    const deadline = new Deadline(options.timeoutMs, options.signal)
-    try {
-      const first = await runAttempt(db, callback, options, 1, deadline)
-      if (first.kind === 'committed') return await finishCommitted(options, started, 1, first)
-      return await finishAttempts(db, callback, options, started, deadline, first)
-    } finally {
-      deadline.dispose()
-    }
-  }
-  // The usual case, kept to the fewest promises: no deadline, and the first attempt commits.
-  const attempt = new Attempt(db, callback, 1, undefined)
+  const deadline =
+    options.timeoutMs === undefined && options.signal === undefined
+      ? undefined
+      : new Deadline(options.timeoutMs, options.signal)
+  // The usual case is kept to the fewest promises: the first attempt commits.
+  const attempt = new Attempt(db, callback, 1, deadline)
   try {
-    await executeAttempt(db, options, attempt)
+    await attempt.execute(options)
   } catch (error) {
-    return await finishAttempts(db, callback, options, started, undefined, attempt.failed(error))
+    return await finishAttempts(db, callback, options, started, deadline, attempt.failed(error))
   } finally {
-    if (attempt.connection !== undefined) scopes.delete(attempt.connection)
+    deadline?.dispose()
   }
   return finishCommitted(options, started, 1, attempt.committed())
 }
@@ -618,7 +655,7 @@ const ATTEMPT_ABORTED = Object.freeze(new Error('The transaction attempt was abo
  * BEGIN, then COMMIT when {@link run} returns or ROLLBACK when it throws (the same statements, and the same
  * JavaScript, as a bare Kysely transaction), and which refuses the transaction's queries once it has ended.
  */
-class Attempt<DB, T> {
+class Attempt<DB, T> implements DeadlineListener {
   readonly #db: Kysely<DB>
   readonly #callback: TransactionCallback<DB, T>
   readonly #deadline: Deadline | undefined
@@ -630,6 +667,9 @@ class Attempt<DB, T> {
   value: T | undefined
   /** What the callback (or a check after it) threw: the attempt's error, whatever ROLLBACK does after it. */
   failure: { readonly error: unknown } | undefined
+  /** With a deadline: settle the promises {@link execute} and {@link run} wait on, when it fires before COMMIT. */
+  #abortExecution: ((aborted: typeof ABORTED) => void) | undefined
+  #abortCallback: ((aborted: typeof ABORTED) => void) | undefined
 
   constructor(
     db: Kysely<DB>,
@@ -643,13 +683,55 @@ class Attempt<DB, T> {
     this.#deadline = deadline
   }
 
+  /**
+   * Runs the attempt in Kysely's `db.transaction().execute()`: BEGIN, the callback, then COMMIT or ROLLBACK.
+   * Resolves once committed; rejects with the attempt's error, or with `ATTEMPT_ABORTED` when the deadline fires
+   * before COMMIT is sent.
+   */
+  execute(options: ResolvedTransactionOptions): Promise<void> {
+    const deadline = this.#deadline
+    if (deadline?.aborted) return Promise.reject(ATTEMPT_ABORTED)
+    let builder = this.#db.transaction()
+    if (options.isolationLevel !== undefined) builder = builder.setIsolationLevel(options.isolationLevel)
+    if (options.accessMode !== undefined) builder = builder.setAccessMode(options.accessMode)
+    const execution = builder.execute((trx) => this.run(trx))
+    return deadline === undefined ? execution : this.#executeWithin(deadline, execution)
+  }
+
+  async #executeWithin(deadline: Deadline, execution: Promise<void>): Promise<void> {
+    deadline.listen(this)
+    try {
+      const outcome = await new Promise<unknown>((resolve, reject) => {
+        this.#abortExecution = resolve
+        execution.then(resolve, reject)
+      })
+      if (outcome !== ABORTED) return
+    } finally {
+      deadline.listen(undefined)
+    }
+    // Before the callback started, the attempt rolls back by itself when BEGIN is done; while it runs, run() cancels
+    // the running statement and throws, so Kysely rolls back: give that a little time, then close the connection.
+    if (this.phase !== 'begin' && !(await settlesWithin(execution, ABORT_GRACE_MS))) {
+      await this.connection?.killSession?.(controlConnectionsOf(this.#db)).catch(ignore)
+    }
+    throw ATTEMPT_ABORTED
+  }
+
+  /** Called by the deadline when it fires; once COMMIT is sent, its outcome decides. */
+  onDeadline(): void {
+    if (this.phase === 'commit') return
+    this.#abortCallback?.(ABORTED)
+    this.#abortExecution?.(ABORTED)
+  }
+
   /** Kysely's transaction callback: returns to COMMIT, throws to ROLLBACK. */
   async run(trx: Transaction<DB>): Promise<void> {
     this.phase = 'callback'
     const deadline = this.#deadline
     // Aborted while the connection or BEGIN was awaited: roll back at once, no user code runs.
     if (deadline?.aborted) throw ATTEMPT_ABORTED
-    const connection = await connectionOf(trx)
+    let connection = connectionOf(trx)
+    if (connection instanceof Promise) connection = await connection
     this.connection = connection
     const scope = new Scope(undefined, this.number, deadline)
     this.scope = scope
@@ -659,13 +741,19 @@ class Attempt<DB, T> {
       if (deadline === undefined) {
         value = await this.#callback(trx, scope.context)
       } else {
+        // Reads mysql2's thread id (no round trip) so that an abort can cancel the running statement; once per
+        // connection, as the driver keeps it.
+        if (connection.collectSessionInfo !== undefined && !sessionInfoCollected.has(connection)) {
+          await connection.collectSessionInfo()
+          sessionInfoCollected.add(connection)
+        }
         if (deadline.aborted) throw ATTEMPT_ABORTED
-        // Reads mysql2's thread id (no round trip) so that an abort can cancel the running statement.
-        await connection.collectSessionInfo?.()
         const running = this.#callback(trx, scope.context)
-        const raced = await deadline.race(running)
+        const raced = await new Promise<T | typeof ABORTED>((resolve, reject) => {
+          this.#abortCallback = resolve
+          running.then(resolve, reject)
+        })
         if (raced === ABORTED) {
-          running.catch(ignore)
           // The ROLLBACK Kysely sends next waits behind the running statement: cancel that first.
           await connection.cancelQuery?.(controlConnectionsOf(this.#db)).catch(ignore)
           throw ATTEMPT_ABORTED
@@ -686,6 +774,9 @@ class Attempt<DB, T> {
       scope.ended = true
       if (error !== ATTEMPT_ABORTED) this.failure = { error: scope.doomedBy ?? error }
       throw error
+    } finally {
+      // Nested calls are over (or refused above); the connection goes back to the pool after COMMIT or ROLLBACK.
+      scopes.delete(connection)
     }
   }
 
@@ -720,40 +811,32 @@ async function runAttempt<DB, T>(
   number: number,
   deadline: Deadline | undefined,
 ): Promise<AttemptResult<T>> {
-  if (deadline?.aborted) return { kind: 'aborted', scope: undefined }
   const attempt = new Attempt(db, callback, number, deadline)
-  const execution = executeAttempt(db, options, attempt)
   try {
-    if (deadline === undefined) {
-      await execution
-    } else if ((await deadline.race(execution)) === ABORTED) {
-      if (attempt.phase === 'commit')
-        await execution // COMMIT is on its way: its outcome decides
-      else return await abortAttempt(db, attempt, execution)
-    }
+    await attempt.execute(options)
   } catch (error) {
     return attempt.failed(error)
-  } finally {
-    if (attempt.connection !== undefined) scopes.delete(attempt.connection)
   }
   return attempt.committed()
 }
 
-/** Runs `attempt` in Kysely's `db.transaction().execute()`: BEGIN, the callback, then COMMIT or ROLLBACK. */
-function executeAttempt<DB, T>(
-  db: Kysely<DB>,
-  options: ResolvedTransactionOptions,
-  attempt: Attempt<DB, T>,
-): Promise<void> {
-  let builder = db.transaction()
-  if (options.isolationLevel !== undefined) builder = builder.setIsolationLevel(options.isolationLevel)
-  if (options.accessMode !== undefined) builder = builder.setAccessMode(options.accessMode)
-  return builder.execute((trx) => attempt.run(trx))
+/**
+ * The connection of a transaction. Kysely hands it to the consumer at once when no query is running on it (always
+ * the case before the callback starts): then it is returned without waiting for the provider's promise to settle.
+ */
+function connectionOf<DB>(trx: Kysely<DB>): DatabaseConnection | Promise<DatabaseConnection> {
+  let provided: DatabaseConnection | undefined
+  const done = trx.getExecutor().provideConnection((connection) => {
+    provided = connection
+    return RESOLVED
+  })
+  return provided ?? done.then(() => provided!)
 }
 
-function connectionOf<DB>(trx: Kysely<DB>): Promise<DatabaseConnection> {
-  return trx.getExecutor().provideConnection(async (connection) => connection)
-}
+const RESOLVED = Promise.resolve()
+
+/** Connections whose `collectSessionInfo()` has resolved: the driver keeps what it read for the connection's life. */
+const sessionInfoCollected = new WeakSet<DatabaseConnection>()
 
 function controlConnectionsOf<DB>(
   db: Kysely<DB>,
@@ -763,32 +846,20 @@ function controlConnectionsOf<DB>(
 
 const ABORT_GRACE_MS = 2_000
 
-/**
- * Ends an attempt aborted before COMMIT. Before the callback started, the attempt rolls back by itself when BEGIN
- * is done. While it runs, {@link Attempt.run} cancels the running statement and throws, so Kysely rolls back;
- * when that does not finish in time, the connection is closed (the server then rolls back).
- */
-async function abortAttempt<DB, T>(
-  db: Kysely<DB>,
-  attempt: Attempt<DB, T>,
-  execution: Promise<void>,
-): Promise<AttemptResult<T>> {
-  execution.catch(ignore)
-  if (attempt.phase === 'begin') return { kind: 'aborted', scope: undefined }
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const inTime = await Promise.race([
-    execution.then(
+    promise.then(
       () => true,
       () => true,
     ),
     new Promise<false>((resolve) => {
-      timer = setTimeout(resolve, ABORT_GRACE_MS, false)
+      timer = setTimeout(resolve, ms, false)
     }),
   ])
   clearTimeout(timer)
-  if (!inTime) await attempt.connection?.killSession?.(controlConnectionsOf(db)).catch(ignore)
-  if (attempt.scope !== undefined) attempt.scope.ended = true
-  return { kind: 'aborted', scope: attempt.scope }
+  return inTime
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -920,27 +991,26 @@ async function runHooks(
 
 const ABORTED: unique symbol = Symbol('aborted')
 
+/** Told when a {@link Deadline} fires: the attempt running, or the wait before a retry. */
+interface DeadlineListener {
+  onDeadline(): void
+}
+
 /** The time limit and abort signal of one outermost transaction, retries included. */
 class Deadline {
   /** Made on first use of {@link signal}: most transactions with a time limit never read it. */
   #controller: AbortController | undefined
   #reason: unknown
-  readonly #aborted: Promise<typeof ABORTED>
-  readonly #resolveAborted: (aborted: typeof ABORTED) => void
   readonly #timeoutMs: number | undefined
   readonly #signal: AbortSignal | undefined
   readonly #timer: ReturnType<typeof setTimeout> | undefined
   readonly #onSignal: (() => void) | undefined
   #firedBy: 'timeout' | 'signal' | undefined
+  #listener: DeadlineListener | undefined
 
   constructor(timeoutMs: number | undefined, signal: AbortSignal | undefined) {
     this.#timeoutMs = timeoutMs
     this.#signal = signal
-    let resolveAborted: (aborted: typeof ABORTED) => void = ignore
-    this.#aborted = new Promise((resolve) => {
-      resolveAborted = resolve
-    })
-    this.#resolveAborted = resolveAborted
     if (signal !== undefined) {
       this.#onSignal = () => this.#fire('signal', signal.reason)
       if (signal.aborted) this.#onSignal()
@@ -970,28 +1040,30 @@ class Deadline {
     return this.#firedBy !== undefined
   }
 
+  /** `listener` is told when the deadline fires, until another one (or `undefined`) is set. */
+  listen(listener: DeadlineListener | undefined): void {
+    this.#listener = listener
+  }
+
   #fire(by: 'timeout' | 'signal', reason: unknown): void {
     if (this.aborted) return
     this.#firedBy = by
     this.#reason = reason
     this.#controller?.abort(reason)
-    this.#resolveAborted(ABORTED)
-  }
-
-  race<V>(promise: Promise<V>): Promise<V | typeof ABORTED> {
-    return Promise.race([promise, this.#aborted])
+    this.#listener?.onDeadline()
   }
 
   /** Waits `ms`; `false` when aborted first. */
   async sleep(ms: number): Promise<boolean> {
     if (this.aborted) return false
     let timer: ReturnType<typeof setTimeout> | undefined
-    const slept = new Promise<true>((resolve) => {
+    const slept = await new Promise<boolean>((resolve) => {
       timer = setTimeout(resolve, ms, true)
+      this.listen({ onDeadline: () => resolve(false) })
     })
-    const result = await Promise.race([slept, this.#aborted])
+    this.listen(undefined)
     clearTimeout(timer)
-    return result === true
+    return slept
   }
 
   error(attempts: number, lastTransientError: unknown): Error {
