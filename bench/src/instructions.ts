@@ -11,6 +11,8 @@
  * What it measures is the client's work, not throughput: where the client is what limits throughput, throughput
  * falls by at most the share of extra instructions; where the server takes part of the CPU, by less.
  *
+ *   npm run instructions -- --suite repository [--scenarios findById,findMany,create,orders] [--calls ...]
+ *     the repository against the same statements in bare Kysely on one createDatabase pool (repository-worker.ts)
  *   npm run instructions -- [--clients kysely,toolkit-db,toolkit] [--workloads find-by-id,transfer]
  *                           [--calls 1000] [--warmup 3000] [--windows 3] [--repeat 2] [--log-level info]
  *
@@ -38,7 +40,10 @@ import { WORKLOAD_IDS } from './workloads.ts'
 
 const CONCURRENCY = 16
 const POOL_SIZE = 10
-const WORKER = join(dirname(fileURLToPath(import.meta.url)), 'instructions-worker.ts')
+const HERE = dirname(fileURLToPath(import.meta.url))
+const WORKER = join(HERE, 'instructions-worker.ts')
+const REPOSITORY_WORKER = join(HERE, 'repository-worker.ts')
+const REPOSITORY_SCENARIOS = ['findById', 'findMany', 'create', 'orders'] as const
 /** Each client is compared with those of these that come before it here (all of them for the others). */
 const BASELINES: readonly ClientId[] = ['kysely', 'toolkit-db']
 
@@ -49,6 +54,8 @@ const log = (line: string): void => {
 function parseOptions() {
   const { values } = parseArgs({
     options: {
+      suite: { type: 'string', default: 'clients' },
+      scenarios: { type: 'string', default: REPOSITORY_SCENARIOS.join(',') },
       clients: { type: 'string', default: 'kysely,toolkit-db,toolkit' },
       workloads: { type: 'string', default: 'find-by-id,list-page,users-with-orders,insert,transfer' },
       calls: { type: 'string', default: '1000' },
@@ -71,7 +78,11 @@ function parseOptions() {
     if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} must be a positive whole number`)
     return value
   }
+  if (values.suite !== 'clients' && values.suite !== 'repository')
+    throw new Error(`--suite must be clients or repository (got ${values.suite})`)
   return {
+    suite: values.suite,
+    scenarios: pick('scenarios', values.scenarios, REPOSITORY_SCENARIOS),
     clients: pick('clients', values.clients, CLIENT_IDS),
     workloads: pick('workloads', values.workloads, WORKLOAD_IDS),
     calls: count('calls', values.calls),
@@ -91,12 +102,29 @@ function totalOf(file: string): number {
   return Number(line.split(/\s+/)[1])
 }
 
-/** Runs one job under callgrind; returns the instructions of each measured window. */
-async function measure(job: InstructionsJob, folder: string): Promise<number[]> {
-  const output = join(folder, `${job.client}.${job.workload}.${Date.now()}`)
+/** What the repository worker (repository-worker.ts) is asked: one scenario, the repository or bare Kysely. */
+export interface RepositoryJob {
+  readonly scenario: string
+  readonly variant: 'repository' | 'bare'
+  readonly url: string
+  readonly tag: string
+  readonly warmupCalls: number
+  readonly calls: number
+  readonly windows: number
+  readonly concurrency: number
+}
+
+/** Runs one job under callgrind in `workerFile`; returns the instructions of each measured window. */
+async function measure(
+  workerFile: string,
+  label: string,
+  job: InstructionsJob | RepositoryJob,
+  folder: string,
+): Promise<number[]> {
+  const output = join(folder, `${label.replace(/[^\w.-]/g, '_')}.${Date.now()}`)
   const worker = spawn(
     'valgrind',
-    ['--tool=callgrind', `--callgrind-out-file=${output}`, process.execPath, WORKER],
+    ['--tool=callgrind', `--callgrind-out-file=${output}`, process.execPath, workerFile],
     {
       env: { ...process.env, BENCH_INSTRUCTIONS_JOB: JSON.stringify(job) },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -116,18 +144,63 @@ async function measure(job: InstructionsJob, folder: string): Promise<number[]> 
     const { value, done } = await lines.next()
     if (done || value !== expected) {
       worker.kill()
-      throw new Error(
-        `worker ${job.client}/${job.workload} stopped before '${expected}':\n${stderr.slice(-2_000)}`,
-      )
+      throw new Error(`worker ${label} stopped before '${expected}':\n${stderr.slice(-2_000)}`)
     }
     control(expected)
     worker.stdin.write('go\n')
   }
   const code = await exited
-  if (code !== 0)
-    throw new Error(`worker ${job.client}/${job.workload} exited with ${code}:\n${stderr.slice(-2_000)}`)
+  if (code !== 0) throw new Error(`worker ${label} exited with ${code}:\n${stderr.slice(-2_000)}`)
   // Dumps are numbered in order: .1 is everything up to the warm-up's end, then one per measured window.
   return Array.from({ length: job.windows }, (_, window) => totalOf(`${output}.${window + 2}`))
+}
+
+/** The repository against bare Kysely on the same pool, per scenario (see repository-worker.ts). */
+async function repositorySuite(
+  options: ReturnType<typeof parseOptions>,
+  url: string,
+  runTag: string,
+  folder: string,
+): Promise<void> {
+  const lines: string[] = []
+  let job = 0
+  for (const scenario of options.scenarios) {
+    const runs = { bare: [] as number[], repository: [] as number[] }
+    for (let round = 0; round < options.repeat; round++) {
+      const order = round % 2 === 0 ? (['bare', 'repository'] as const) : (['repository', 'bare'] as const)
+      for (const variant of order) {
+        const started = performance.now()
+        const windows = await measure(
+          REPOSITORY_WORKER,
+          `${scenario}/${variant}`,
+          {
+            scenario,
+            variant,
+            url,
+            tag: `${runTag}-${++job}`,
+            warmupCalls: options.warmup,
+            calls: options.calls,
+            windows: options.windows,
+            concurrency: CONCURRENCY,
+          },
+          folder,
+        )
+        runs[variant].push(windows.at(-1)! / options.calls)
+        log(
+          `${scenario} ${variant}: ${windows.map((window) => (window / options.calls / 1_000).toFixed(1)).join(' → ')} k instructions/call per window (${((performance.now() - started) / 1_000).toFixed(0)} s)`,
+        )
+      }
+    }
+    const bare = median(runs.bare)
+    const repository = median(runs.repository)
+    lines.push(
+      `  ${scenario.padEnd(10)} repository ${(repository / 1_000).toFixed(1).padStart(7)} k  bare Kysely ${(bare / 1_000).toFixed(1).padStart(7)} k  ${(repository / bare).toFixed(3)} ×`,
+    )
+  }
+  console.log(
+    `\nrepository against bare Kysely on the same createDatabase pool, client instructions per call (callgrind; median over ${options.repeat} runs of the last of ${options.windows} windows of ${options.calls} calls, after ${options.warmup} warm-up calls, ${CONCURRENCY} in flight):`,
+  )
+  for (const line of lines) console.log(line)
 }
 
 async function main(): Promise<void> {
@@ -140,6 +213,10 @@ async function main(): Promise<void> {
   const database = await openBenchDatabase({ poolSize: POOL_SIZE, logLevel: options.logLevel, log })
   const folder = mkdtempSync(join(tmpdir(), 'kt-instructions-'))
   try {
+    if (options.suite === 'repository') {
+      await repositorySuite(options, database.context.url, database.inputs.runTag, folder)
+      return
+    }
     const perCall = new Map<string, number[]>()
     let job = 0
     for (const workload of options.workloads) {
@@ -151,6 +228,8 @@ async function main(): Promise<void> {
         for (const client of order) {
           const started = performance.now()
           const windows = await measure(
+            WORKER,
+            `${client}/${workload}`,
             {
               client,
               workload,

@@ -1,0 +1,119 @@
+/**
+ * The repository against the same statements in bare Kysely, on one `createDatabase` pool (so only the repository
+ * differs): the per-area scenarios of bench/repository.ts, run under callgrind by `npm run instructions -- --suite
+ * repository` with the same stdin/stdout protocol as instructions-worker.ts. The SQL each pair sends is the same
+ * text (bench/repository.ts checks it), so the difference in instructions is the repository's own JavaScript.
+ */
+import { createInterface } from 'node:readline'
+import type { Kysely } from 'kysely'
+import type { DB } from '../../example/generated/db.ts'
+import { metadata } from '../../example/generated/metadata.ts'
+import { schemas } from '../../example/generated/zod.ts'
+import { toolkitModule } from './clients/toolkit-module.ts'
+import type { RepositoryJob } from './instructions.ts'
+
+const job = JSON.parse(process.env.BENCH_INSTRUCTIONS_JOB ?? 'null') as RepositoryJob | null
+if (job === null)
+  throw new Error('repository-worker: BENCH_INSTRUCTIONS_JOB is not set (run npm run instructions)')
+const toolkit = await toolkitModule()
+const database = toolkit.createDatabase<DB>({ url: job.url, pool: { max: job.concurrency } })
+const db = database.db as unknown as Kysely<DB>
+const shop = toolkit.defineRepositorySchema({
+  metadata,
+  schemas,
+  hidden: { users: ['password_hash', 'ssn'] },
+  relations: { users: { orders: toolkit.hasMany('orders') } },
+})
+const users = toolkit.createRepository(database.db, shop, 'users', { maxLimit: 100 })
+const VISIBLE = ['id', 'email', 'first_name', 'last_name', 'status', 'created_at', 'updated_at'] as const
+const ORDER_COLUMNS = ['id', 'user_id', 'status', 'total', 'created_at'] as const
+const scatter = (i: number, n: number) => 1 + ((i * 7919 + 104_729) % n)
+const newUser = (i: number) => ({
+  email: `${job.tag}-${i}@instructions.example`,
+  first_name: 'Bench',
+  last_name: 'Mark',
+})
+
+type Call = (i: number) => Promise<unknown>
+const scenarios: Record<string, Record<'repository' | 'bare', Call>> = {
+  findById: {
+    repository: (i) => users.findById(scatter(i, 9_000)),
+    bare: (i) =>
+      db.selectFrom('users').select(VISIBLE).where('id', '=', scatter(i, 9_000)).executeTakeFirst(),
+  },
+  findMany: {
+    repository: (i) => {
+      const from = scatter(i, 9_000)
+      return users.findMany({ where: (eb) => eb('id', '>=', from), limit: 100 })
+    },
+    bare: (i) =>
+      db
+        .selectFrom('users')
+        .select(VISIBLE)
+        .where('id', '>=', scatter(i, 9_000))
+        .orderBy('id', 'asc')
+        .limit(100)
+        .execute(),
+  },
+  create: {
+    repository: (i) => users.create(newUser(i)),
+    bare: (i) => db.executeQuery(db.insertInto('users').values(newUser(i)).returning(VISIBLE)),
+  },
+  orders: {
+    repository: (i) => {
+      const from = scatter(i, 9_000)
+      return users.findMany({ where: (eb) => eb('id', '>=', from), limit: 50, with: { orders: true } })
+    },
+    bare: async (i) => {
+      const rows = await db
+        .selectFrom('users')
+        .select(VISIBLE)
+        .where('id', '>=', scatter(i, 9_000))
+        .orderBy('id')
+        .limit(50)
+        .execute()
+      const orders = await db
+        .selectFrom('orders')
+        .select(ORDER_COLUMNS)
+        .where(
+          'user_id',
+          'in',
+          rows.map((row) => row.id),
+        )
+        .orderBy('id')
+        .execute()
+      const byUser = new Map<number, (typeof orders)[number][]>()
+      for (const order of orders) {
+        const list = byUser.get(order.user_id)
+        if (list === undefined) byUser.set(order.user_id, [order])
+        else list.push(order)
+      }
+      return rows.map((row) => ({ ...row, orders: byUser.get(row.id) ?? [] }))
+    },
+  },
+}
+const call = scenarios[job.scenario]?.[job.variant]
+if (call === undefined) throw new Error(`repository-worker: no scenario ${job.scenario}/${job.variant}`)
+const answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
+let next = 0
+async function calls(count: number): Promise<void> {
+  const end = next + count
+  await Promise.all(
+    Array.from({ length: job!.concurrency }, async () => {
+      while (next < end) await call!(next++)
+    }),
+  )
+}
+try {
+  await calls(job.warmupCalls)
+  process.stdout.write('warm\n')
+  await answers.next()
+  for (let window = 0; window < job.windows; window++) {
+    await calls(job.calls)
+    process.stdout.write('measured\n')
+    await answers.next()
+  }
+} finally {
+  await database.close()
+}
+process.exit(0)
