@@ -28,6 +28,23 @@ export function hasInsertReturning(version: string): boolean {
  * transactions and `withPlugin` copies, so the version is asked once per database, not per transaction.
  */
 const ANSWERS = new WeakMap<object, Promise<boolean>>()
+/** The same answers once they have arrived, read without an await on every write after the first. */
+const SETTLED = new WeakMap<object, boolean>()
+
+/**
+ * The remembered answer of {@link supportsInsertReturning} for `executor`'s database, or `undefined` while it has
+ * not been asked (or is being asked).
+ *
+ * @example
+ * ```ts
+ * const returning = knownInsertReturning(db) ?? (await supportsInsertReturning(db))
+ * ```
+ *
+ * @internal
+ */
+export function knownInsertReturning(executor: QueryExecutorProvider): boolean | undefined {
+  return SETTLED.get(executor.getExecutor().adapter)
+}
 
 /**
  * Whether the server behind `executor` has `INSERT ... RETURNING` (MariaDB 10.5+), asked once per database with
@@ -40,7 +57,11 @@ export function supportsInsertReturning(executor: QueryExecutorProvider): Promis
   let answer = ANSWERS.get(key)
   if (answer === undefined) {
     answer = sql<{ version: string }>`select version() as version`.execute(executor).then(
-      (result) => hasInsertReturning(String(result.rows[0]?.version ?? '')),
+      (result) => {
+        const supported = hasInsertReturning(String(result.rows[0]?.version ?? ''))
+        SETTLED.set(key, supported)
+        return supported
+      },
       (error: unknown) => {
         ANSWERS.delete(key)
         throw error

@@ -15,7 +15,7 @@ import { ValidationError, type ValidationIssue } from '../error/validation-error
 import type { ColumnMetadata } from '../schema/schema-metadata.js'
 import { parseOptions } from '../util/parse-options.js'
 import { createFilterParser, type Filter, type FilterParser } from './filter.js'
-import { supportsInsertReturning } from './insert-returning.js'
+import { knownInsertReturning, supportsInsertReturning } from './insert-returning.js'
 import {
   type CursorCodec,
   type CursorValue,
@@ -701,7 +701,10 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
         const result = await insert.executeTakeFirst()
         return idOf(state, keyOfInsert(state, values, result.insertId))
       }
-      if (options?.with === undefined && (await supportsInsertReturning(executor))) {
+      if (
+        options?.with === undefined &&
+        (knownInsertReturning(executor) ?? (await supportsInsertReturning(executor)))
+      ) {
         // MariaDB 10.5+: the stored row comes back from the INSERT itself.
         const { rows } = await executor.executeQuery<Row>(insert.returning(wantedOf(options) as never))
         const row = rows[0]
