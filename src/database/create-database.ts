@@ -9,7 +9,7 @@ import {
 import { formatQuery } from './format-query.js'
 import { GuardedPool, type PoolStats } from './guarded-pool.js'
 import { checkHealth, type HealthOptions, type HealthReport } from './health.js'
-import { createTypeCast } from './type-cast.js'
+import { createCastFilter, createTypeCast } from './type-cast.js'
 
 /** Options of `close()`. */
 export interface CloseOptions {
@@ -119,13 +119,14 @@ export function createGuardedPool(resolved: ResolvedDatabaseOptions): GuardedPoo
     bigNumberStrings: true,
     decimalNumbers: false,
     jsonStrings: true,
-    typeCast: createTypeCast(resolved.types),
+    // No typeCast on the pool: the guarded pool applies it to the result sets that have a column it converts.
   })
   const guarded = new GuardedPool(mysqlPool, {
     max: poolOptions.max,
     acquireTimeoutMs: poolOptions.acquireTimeoutMs,
     validateAfterIdleMs: poolOptions.validateAfterIdleMs,
     sessionTimeZone: sessionTimeZoneOf(resolved.timezone),
+    cast: { typeCast: createTypeCast(resolved.types), needed: createCastFilter(resolved.types) },
   })
   guarded.setShutdownTimeout(resolved.shutdown.timeoutMs)
   return guarded

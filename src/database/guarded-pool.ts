@@ -1,5 +1,5 @@
 import type { MysqlPool, MysqlPoolConnection } from 'kysely'
-import type { Pool as Mysql2Pool, PoolConnection as Mysql2PoolConnection } from 'mysql2'
+import type { Pool as Mysql2Pool, PoolConnection as Mysql2PoolConnection, TypeCast } from 'mysql2'
 import { isRefusedOnClosedConnection, markCommitNotSent } from '../error/commit-not-sent.js'
 import { DatabaseClosedError } from '../error/database-closed-error.js'
 import { DeadlockError } from '../error/deadlock-error.js'
@@ -12,6 +12,7 @@ import {
 } from '../error/mysql-errors.js'
 import { PoolTimeoutError } from '../error/pool-timeout-error.js'
 import { UnsafeParameterError } from '../error/unsafe-parameter-error.js'
+import type { ResultColumn } from './type-cast.js'
 
 /** Connection counts of one pool, as reported by `poolStats()` and `health()`. */
 export interface PoolStats {
@@ -38,6 +39,19 @@ export interface GuardedPoolSettings {
    * `undefined` leaves the server's default.
    */
   readonly sessionTimeZone?: string | undefined
+  /**
+   * A typeCast applied only to the result sets that need it: when a result set's columns arrive, `needed` decides
+   * from them whether mysql2 reads its rows through `typeCast` or on its own (see `createCastFilter`). The pool
+   * itself is made without a typeCast. `undefined`: results are read as the mysql2 pool is configured.
+   */
+  readonly cast?:
+    | { readonly typeCast: TypeCast; readonly needed: (columns: readonly ResultColumn[]) => boolean }
+    | undefined
+}
+
+/** The part of a running mysql2 query the cast listener sets: its options, read when its rows are. */
+interface CastingQuery {
+  options?: { typeCast?: unknown }
 }
 
 /** The parts of a mysql2 pool connection this module reads beyond its public type. */
@@ -91,6 +105,8 @@ export class GuardedPool implements MysqlPool {
   readonly #wrappers = new WeakMap<PooledConnection, MysqlPoolConnection>()
   /** Columns of unique indexes, keyed `schema \0 table \0 index`, filled on the first violation of each. */
   readonly #uniqueIndexColumns = new Map<string, readonly string[] | undefined>()
+  /** The `fields` listener of {@link GuardedPool.#castWhenNeeded}: one function for every query of the pool. */
+  readonly #castListener: ((this: CastingQuery, columns: ResultColumn[]) => void) | undefined
   #waiting = 0
   #closing = false
   #poolEnded = false
@@ -100,6 +116,16 @@ export class GuardedPool implements MysqlPool {
   constructor(pool: Mysql2Pool, settings: GuardedPoolSettings) {
     this.#pool = pool
     this.#settings = settings
+    const { cast } = settings
+    this.#castListener =
+      cast === undefined
+        ? undefined
+        : function castWhenNeeded(this: CastingQuery, columns: ResultColumn[]): void {
+            // `options` is mysql2's per-query copy of the connection's settings, made when the query starts.
+            if (this.options !== undefined && columns !== undefined) {
+              this.options.typeCast = cast.needed(columns) ? cast.typeCast : true
+            }
+          }
     if (settings.sessionTimeZone !== undefined) {
       const statement = `SET SESSION time_zone = '${settings.sessionTimeZone}'`
       // mysql2 runs a connection's commands in order, so this runs before the first query of a new connection.
@@ -271,22 +297,37 @@ export class GuardedPool implements MysqlPool {
           if (cb) process.nextTick(cb, refusal, undefined as never)
           return { stream: () => failingStream(refusal) }
         }
-        if (cb === undefined) return connection.query(sql, parameters as never[]) as never
+        if (cb === undefined)
+          return this.#castWhenNeeded(connection.query(sql, parameters as never[])) as never
         // Success passes straight through; only a failure pays for the translation.
-        return connection.query(sql, parameters as never[], (error, result, fields) => {
-          if (error) {
-            this.#fail(connection, sql, error, (translated) => {
-              fail(control, translated)
-              cb(translated, undefined as never)
-            })
-          } else {
-            cb(null, result as never, fields)
-          }
-        }) as never
+        return this.#castWhenNeeded(
+          connection.query(sql, parameters as never[], (error, result, fields) => {
+            if (error) {
+              this.#fail(connection, sql, error, (translated) => {
+                fail(control, translated)
+                cb(translated, undefined as never)
+              })
+            } else {
+              cb(null, result as never, fields)
+            }
+          }),
+        ) as never
       },
     }
     this.#wrappers.set(connection, wrapper)
     return wrapper
+  }
+
+  /**
+   * Sets the typeCast of each result set of `query` when its columns arrive: mysql2 emits `fields` and then builds
+   * the result set's row reader from the query's options, so the choice made here is the one the rows are read
+   * with. Without `cast` in the settings the query is left as it is.
+   */
+  #castWhenNeeded<Q extends { on(event: 'fields', listener: (columns: ResultColumn[]) => void): unknown }>(
+    query: Q,
+  ): Q {
+    if (this.#castListener !== undefined) query.on('fields', this.#castListener)
+    return query
   }
 
   /** Hands `error` to `cb` as a typed toolkit error when it is a known server error. */

@@ -1,4 +1,4 @@
-import type { TypeCast } from 'mysql2'
+import { type TypeCast, Types } from 'mysql2'
 import { z } from 'zod'
 
 /** How BIGINT columns are read: as decimal strings, or as JavaScript `bigint`. */
@@ -116,9 +116,9 @@ function readJson(field: CastField, parsed: boolean): unknown {
 }
 
 /**
- * Makes the mysql2 `typeCast` function that reads values as {@link TypeCastOptions} say. `createDatabase` installs
- * it on its pool (with `jsonStrings`, `supportBigNumbers` and `bigNumberStrings`); use it yourself only for a pool
- * you make by hand.
+ * Makes the mysql2 `typeCast` function that reads values as {@link TypeCastOptions} say. `createDatabase` applies
+ * it (with `jsonStrings`, `supportBigNumbers` and `bigNumberStrings` on its pool) to the result sets that have a
+ * column it converts, and lets mysql2 read the others on its own; use it yourself only for a pool you make by hand.
  *
  * mysql2 calls it for every column of every row: the options are decided once here, and a column whose type is not
  * converted (integers, decimals, plain text) goes straight to mysql2's own reading.
@@ -190,4 +190,72 @@ export function createTypeCast(options: TypeCastOptions = {}): TypeCast {
     }
   }
   return typeCast as TypeCast
+}
+
+/** The column metadata mysql2 gives for a result set (its `ColumnDefinition`s), as far as {@link createCastFilter} reads it. */
+export interface ResultColumn {
+  /** mysql2's numeric column type (`Types`). */
+  readonly columnType: number
+  readonly columnLength: number
+  /** MariaDB's extended metadata, e.g. `'json'` for a JSON column (a LONGTEXT on MariaDB). */
+  readonly extendedFormat?: string | undefined
+}
+
+const TEXT_TYPES = new Set<number>([
+  Types.VAR_STRING,
+  Types.STRING,
+  Types.VARCHAR,
+  Types.BLOB,
+  Types.TINY_BLOB,
+  Types.MEDIUM_BLOB,
+  Types.LONG_BLOB,
+])
+const DATETIME_TYPES = new Set<number>([Types.DATETIME, Types.TIMESTAMP])
+const DATE_TYPES = new Set<number>([Types.DATE, Types.NEWDATE])
+
+/**
+ * Whether a result set has a column that the function from {@link createTypeCast} (with the same options) converts.
+ * For every other column that function hands the value to mysql2's own reading (`next()`), so a result set without
+ * such a column reads the same with or without it: mysql2 can then skip the typeCast machinery, which costs a
+ * wrapper object per column on every result set (its schema, table and name decoded from the packet) and a call per
+ * value. The guarded pool asks this when a result set's columns arrive, before its rows are read.
+ *
+ * @example
+ * ```ts
+ * const needsCast = createCastFilter({})
+ * needsCast([{ columnType: Types.LONG, columnLength: 11 }]) // false: mysql2 reads an INT as the cast would
+ * needsCast([{ columnType: Types.DATETIME, columnLength: 26 }]) // true: DATETIME(6) is read as text
+ * ```
+ *
+ * @internal
+ */
+export function createCastFilter(
+  options: TypeCastOptions = {},
+): (columns: readonly ResultColumn[]) => boolean {
+  const resolved = { ...TYPE_CAST_DEFAULTS, ...options }
+  const tinyintAsBoolean = resolved.tinyint1 === 'boolean'
+  const bigintAsBigint = resolved.bigint === 'bigint'
+  const dateAsText = resolved.date === 'string'
+  const datetimeAsText = resolved.datetime === 'string'
+  const converts = (column: ResultColumn): boolean => {
+    const type = column.columnType
+    if (TEXT_TYPES.has(type)) return column.extendedFormat === 'json'
+    if (DATETIME_TYPES.has(type)) return datetimeAsText || datetimePrecisionOf(column.columnLength) > 3
+    if (DATE_TYPES.has(type)) return dateAsText
+    switch (type) {
+      case Types.TINY:
+        return tinyintAsBoolean && column.columnLength === 1
+      case Types.LONGLONG:
+        return bigintAsBigint
+      case Types.JSON:
+      case Types.GEOMETRY:
+        return true
+      default:
+        return false
+    }
+  }
+  return (columns) => {
+    for (const column of columns) if (converts(column)) return true
+    return false
+  }
 }

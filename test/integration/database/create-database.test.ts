@@ -41,6 +41,35 @@ describe(createDatabase.name, () => {
     expect(typeof order.user_id).toBe('number')
   })
 
+  it('reads each result set with the typeCast only when one of its columns needs it, streamed or not', async () => {
+    // One connection, so every statement below reuses the same mysql2 connection and its cached row readers.
+    const { db } = open({ url: databaseUrl, pool: { max: 1 } })
+    const micro = sql<{ plain: number; micro: string; doc: unknown }>`select 7 as plain,
+      cast('2024-02-29 23:59:59.123456' as datetime(6)) as micro, json_object('a', 1) as doc`
+    const plainOnly = sql<{ plain: number; name: string }>`select 7 as plain, 'text' as name`
+    for (let round = 0; round < 2; round++) {
+      expect((await plainOnly.execute(db)).rows).toEqual([{ plain: 7, name: 'text' }])
+      const [row] = (await micro.execute(db)).rows
+      // DATETIME(6) as text (a Date would drop the microseconds); the JSON object as text or parsed per server.
+      expect(row?.plain).toBe(7)
+      expect(row?.micro).toBe('2024-02-29 23:59:59.123456')
+      const streamed: unknown[] = []
+      for await (const streamedRow of db
+        .selectNoFrom((eb) => [
+          eb.val(1).as('one'),
+          sql<string>`cast('2000-01-01 00:00:00.000001' as datetime(6))`.as('at'),
+        ])
+        .stream()) {
+        streamed.push(streamedRow)
+      }
+      expect(streamed).toEqual([{ one: 1, at: '2000-01-01 00:00:00.000001' }])
+      const [milli] = (
+        await sql<{ at: unknown }>`select cast('2024-02-29 23:59:59.123' as datetime(3)) as at`.execute(db)
+      ).rows
+      expect(milli?.at).toEqual(new Date('2024-02-29T23:59:59.123Z'))
+    }
+  })
+
   it('uses utf8mb4 and UTC on every connection', async () => {
     const { db } = open()
     const result = await sql<{

@@ -1,5 +1,11 @@
+import { Types } from 'mysql2'
 import { describe, expect, it } from 'vitest'
-import { createTypeCast, datetimePrecisionOf } from '../../../src/database/type-cast.js'
+import {
+  createCastFilter,
+  createTypeCast,
+  datetimePrecisionOf,
+  type TypeCastOptions,
+} from '../../../src/database/type-cast.js'
 import { resolveDatabaseOptions } from '../../../src/index.js'
 
 /** A stand-in for the field mysql2 hands to typeCast, holding one value as the server's text. */
@@ -101,5 +107,56 @@ describe('database options types', () => {
     expect(() =>
       resolveDatabaseOptions({ url: 'mysql://root@localhost/app', types: { bigint: 'number' as never } }),
     ).toThrow("types.bigint must be one of 'string', 'bigint' (got \"number\")")
+  })
+})
+
+describe(createCastFilter.name, () => {
+  // mysql2 hands typeCast the column's type name from its own table of names (typeNames[columnType]).
+  const typeNames = Object.entries(Types as unknown as Record<string, number>).filter(
+    ([, value]) => typeof value === 'number',
+  )
+  const optionSets: TypeCastOptions[] = [
+    {},
+    { bigint: 'bigint', tinyint1: 'boolean', date: 'date', datetime: 'string', json: 'string' },
+    { date: 'date', json: 'parsed' },
+  ]
+
+  it('says a result set needs no cast exactly when the cast hands each of its columns to mysql2 untouched', () => {
+    for (const options of optionSets) {
+      const cast = createTypeCast(options) as Cast
+      const needsCast = createCastFilter(options)
+      for (const [name, columnType] of typeNames) {
+        for (const columnLength of [1, 4, 11, 19, 20, 23, 24, 26, 255]) {
+          for (const extendedFormat of [undefined, 'json']) {
+            const untouched = Symbol('what mysql2 read')
+            const column = field(name, columnLength, '{"a":1}', extendedFormat)
+            let result: unknown
+            try {
+              result = cast(column.field, column.next(untouched))
+            } catch {
+              result = undefined // it converted the value (here a symbol, which BigInt refuses)
+            }
+            const passedThrough = result === untouched && column.read.string === 0 && column.read.buffer === 0
+            const needed = needsCast([{ columnType, columnLength, extendedFormat }])
+            expect({ name, columnLength, extendedFormat, options, needed }).toEqual({
+              name,
+              columnLength,
+              extendedFormat,
+              options,
+              needed: !passedThrough,
+            })
+          }
+        }
+      }
+    }
+  })
+
+  it('needs a cast when any column of the result set does', () => {
+    const needsCast = createCastFilter()
+    const int = { columnType: Types.LONG, columnLength: 11 }
+    const micro = { columnType: Types.DATETIME, columnLength: 26 }
+    expect(needsCast([int, int])).toBe(false)
+    expect(needsCast([int, micro])).toBe(true)
+    expect(needsCast([])).toBe(false)
   })
 })
