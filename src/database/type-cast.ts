@@ -1,4 +1,4 @@
-import { type TypeCast, Types } from 'mysql2'
+import type { TypeCast } from 'mysql2'
 import { z } from 'zod'
 
 /** How BIGINT columns are read: as decimal strings, or as JavaScript `bigint`. */
@@ -201,17 +201,39 @@ export interface ResultColumn {
   readonly extendedFormat?: string | undefined
 }
 
+/**
+ * The protocol's column type codes this module tells apart (what mysql2 calls `Types`; they are fixed by the
+ * MySQL client/server protocol, and mysql2's CommonJS `Types` cannot be imported by name from ESM).
+ */
+const TYPE_CODES = {
+  TINY: 1,
+  TIMESTAMP: 7,
+  LONGLONG: 8,
+  DATE: 10,
+  DATETIME: 12,
+  NEWDATE: 14,
+  VARCHAR: 15,
+  JSON: 245,
+  TINY_BLOB: 249,
+  MEDIUM_BLOB: 250,
+  LONG_BLOB: 251,
+  BLOB: 252,
+  VAR_STRING: 253,
+  STRING: 254,
+  GEOMETRY: 255,
+} as const
+
 const TEXT_TYPES = new Set<number>([
-  Types.VAR_STRING,
-  Types.STRING,
-  Types.VARCHAR,
-  Types.BLOB,
-  Types.TINY_BLOB,
-  Types.MEDIUM_BLOB,
-  Types.LONG_BLOB,
+  TYPE_CODES.VAR_STRING,
+  TYPE_CODES.STRING,
+  TYPE_CODES.VARCHAR,
+  TYPE_CODES.BLOB,
+  TYPE_CODES.TINY_BLOB,
+  TYPE_CODES.MEDIUM_BLOB,
+  TYPE_CODES.LONG_BLOB,
 ])
-const DATETIME_TYPES = new Set<number>([Types.DATETIME, Types.TIMESTAMP])
-const DATE_TYPES = new Set<number>([Types.DATE, Types.NEWDATE])
+const DATETIME_TYPES = new Set<number>([TYPE_CODES.DATETIME, TYPE_CODES.TIMESTAMP])
+const DATE_TYPES = new Set<number>([TYPE_CODES.DATE, TYPE_CODES.NEWDATE])
 
 /**
  * Whether a result set has a column that the function from {@link createTypeCast} (with the same options) converts.
@@ -223,8 +245,8 @@ const DATE_TYPES = new Set<number>([Types.DATE, Types.NEWDATE])
  * @example
  * ```ts
  * const needsCast = createCastFilter({})
- * needsCast([{ columnType: Types.LONG, columnLength: 11 }]) // false: mysql2 reads an INT as the cast would
- * needsCast([{ columnType: Types.DATETIME, columnLength: 26 }]) // true: DATETIME(6) is read as text
+ * needsCast([{ columnType: 3, columnLength: 11 }]) // false: an INT (LONG) reads the same with or without the cast
+ * needsCast([{ columnType: 12, columnLength: 26 }]) // true: DATETIME(6) is read as text
  * ```
  *
  * @internal
@@ -243,12 +265,12 @@ export function createCastFilter(
     if (DATETIME_TYPES.has(type)) return datetimeAsText || datetimePrecisionOf(column.columnLength) > 3
     if (DATE_TYPES.has(type)) return dateAsText
     switch (type) {
-      case Types.TINY:
+      case TYPE_CODES.TINY:
         return tinyintAsBoolean && column.columnLength === 1
-      case Types.LONGLONG:
+      case TYPE_CODES.LONGLONG:
         return bigintAsBigint
-      case Types.JSON:
-      case Types.GEOMETRY:
+      case TYPE_CODES.JSON:
+      case TYPE_CODES.GEOMETRY:
         return true
       default:
         return false
