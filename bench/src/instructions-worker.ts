@@ -5,9 +5,9 @@
  * while the driver dumps the counters. The job (client, workload, counts, and the bench database's connection context) comes in the
  * BENCH_INSTRUCTIONS_JOB environment variable, never on the command line (it holds the password).
  */
-import { createInterface } from 'node:readline'
 import type { ClientContext, ClientId } from './client.ts'
 import { createClient } from './clients/create-client.ts'
+import { runMeasuredCalls } from './instructions-protocol.ts'
 import { createWorkloads, type WorkloadId, type WorkloadInputs } from './workloads.ts'
 
 /** What the driver asks of one worker. */
@@ -34,29 +34,9 @@ const inputs: WorkloadInputs = {
 const workload = createWorkloads(inputs).find((candidate) => candidate.id === job.workload)
 if (workload === undefined) throw new Error(`instructions-worker: no workload ${job.workload}`)
 const client = await createClient(job.client, job.context)
-const answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
-
-let next = 0
-/** `count` more calls, `job.concurrency` in flight; inputs continue from the last call. */
-async function calls(count: number): Promise<void> {
-  const end = next + count
-  await Promise.all(
-    Array.from({ length: job!.concurrency }, async () => {
-      while (next < end) await workload!.call(client, next++)
-    }),
-  )
-}
-
-try {
-  await calls(job.warmupCalls)
-  process.stdout.write('warm\n')
-  await answers.next()
-  for (let window = 0; window < job.windows; window++) {
-    await calls(job.calls)
-    process.stdout.write('measured\n')
-    await answers.next()
-  }
-} finally {
-  await client.close()
-}
+await runMeasuredCalls(
+  (i) => workload.call(client, i),
+  job,
+  () => client.close(),
+)
 process.exit(0)

@@ -4,13 +4,13 @@
  * repository` with the same stdin/stdout protocol as instructions-worker.ts. The SQL each pair sends is the same
  * text (bench/repository.ts checks it), so the difference in instructions is the repository's own JavaScript.
  */
-import { createInterface } from 'node:readline'
 import type { Kysely } from 'kysely'
 import type { DB } from '../../example/generated/db.ts'
 import { metadata } from '../../example/generated/metadata.ts'
 import { schemas } from '../../example/generated/zod.ts'
 import { toolkitModule } from './clients/toolkit-module.ts'
 import type { RepositoryJob } from './instructions.ts'
+import { runMeasuredCalls } from './instructions-protocol.ts'
 
 const job = JSON.parse(process.env.BENCH_INSTRUCTIONS_JOB ?? 'null') as RepositoryJob | null
 if (job === null)
@@ -94,26 +94,5 @@ const scenarios: Record<string, Record<'repository' | 'bare', Call>> = {
 }
 const call = scenarios[job.scenario]?.[job.variant]
 if (call === undefined) throw new Error(`repository-worker: no scenario ${job.scenario}/${job.variant}`)
-const answers = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
-let next = 0
-async function calls(count: number): Promise<void> {
-  const end = next + count
-  await Promise.all(
-    Array.from({ length: job!.concurrency }, async () => {
-      while (next < end) await call!(next++)
-    }),
-  )
-}
-try {
-  await calls(job.warmupCalls)
-  process.stdout.write('warm\n')
-  await answers.next()
-  for (let window = 0; window < job.windows; window++) {
-    await calls(job.calls)
-    process.stdout.write('measured\n')
-    await answers.next()
-  }
-} finally {
-  await database.close()
-}
+await runMeasuredCalls(call, job, () => database.close())
 process.exit(0)
