@@ -33,6 +33,7 @@ import { createDatabase, createRepository } from '../src/index.js'
 import { hasInsertReturning } from '../src/repository/insert-returning.js'
 import { createTestDatabase } from '../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
+import { attachOrders } from './src/attach-orders.ts'
 import { formatPairedRatio, pairedRatio } from './src/harness.ts'
 
 const IN_FLIGHT = 16
@@ -111,20 +112,6 @@ interface OrderRow {
   status: string
   total: string
   created_at: Date
-}
-
-/** Groups orders under their users, as the repository's loader does. */
-function attachOrders<U extends { id: number }>(
-  rows: U[],
-  orders: OrderRow[],
-): (U & { orders: OrderRow[] })[] {
-  const byUser = new Map<number, OrderRow[]>()
-  for (const order of orders) {
-    const list = byUser.get(order.user_id)
-    if (list === undefined) byUser.set(order.user_id, [order])
-    else list.push(order)
-  }
-  return rows.map((row) => ({ ...row, orders: byUser.get(row.id) ?? [] }))
 }
 
 const scenarios: Scenario[] = [

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../../example/generated/db.ts'
 import { metadata } from '../../example/generated/metadata.ts'
 import { schemas } from '../../example/generated/zod.ts'
+import { attachOrders } from './attach-orders.ts'
 import { toolkitModule } from './clients/toolkit-module.ts'
 import type { RepositoryJob } from './instructions.ts'
 import { runMeasuredCalls } from './instructions-protocol.ts'
@@ -82,13 +83,7 @@ const scenarios: Record<string, Record<'repository' | 'bare', Call>> = {
         )
         .orderBy('id')
         .execute()
-      const byUser = new Map<number, (typeof orders)[number][]>()
-      for (const order of orders) {
-        const list = byUser.get(order.user_id)
-        if (list === undefined) byUser.set(order.user_id, [order])
-        else list.push(order)
-      }
-      return rows.map((row) => ({ ...row, orders: byUser.get(row.id) ?? [] }))
+      return attachOrders(rows, orders)
     },
   },
 }

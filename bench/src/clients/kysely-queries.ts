@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { DB } from '../../../example/generated/db.ts'
+import { attachOrders } from '../attach-orders.ts'
 import {
   EAGER_USERS,
   type KeysetCursor,
@@ -76,13 +77,7 @@ export async function usersWithOrders(db: Kysely<DB>, firstId: number): Promise<
     )
     .orderBy('id')
     .execute()
-  const byUser = new Map<number, (typeof orders)[number][]>()
-  for (const order of orders) {
-    const list = byUser.get(order.user_id)
-    if (list) list.push(order)
-    else byUser.set(order.user_id, [order])
-  }
-  return users.map((user) => ({ ...user, orders: byUser.get(user.id) ?? [] }))
+  return attachOrders(users, orders)
 }
 
 /** The transfer's statements, for any transaction runner. */
