@@ -5,118 +5,152 @@
 
 import { z } from "zod";
 
+/**
+ * Gives a schema a plain test that accepts only values the schema accepts and returns unchanged. kysely-toolkit's
+ * repositories run these tests before zod and skip zod when every field passes; zod still decides everything else
+ * and gives the errors. A schema derived from this one (`.refine`, `.extend`, `.meta`, ...) has no test.
+ */
+const fast = <T extends z.ZodType>(schema: T, test: (value: unknown) => boolean): T =>
+  Object.defineProperty(schema, Symbol.for("kysely-toolkit.fastCheck"), { value: test });
+
 const integer = (min: number, max: number) =>
-  z
-    .number()
-    .int({ error: "must be a whole number" })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` });
+  fast(
+    z
+      .number()
+      .int({ error: "must be a whole number" })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` }),
+    (value) => typeof value === "number" && Number.isSafeInteger(value) && value >= min && value <= max,
+  );
+
+const unsignedFloat = () =>
+  fast(z.number().min(0), (value) => typeof value === "number" && Number.isFinite(value) && value >= 0);
 
 const inBigintRange = (value: bigint, min: bigint, max: bigint) => value >= min && value <= max;
 
-const bigintText = (min: bigint, max: bigint) =>
-  z
-    .string()
-    .regex(/^-?\d+$/, { error: "must be a whole number written in digits" })
-    .refine((value) => /^-?\d+$/.test(value) && inBigintRange(BigInt(value), min, max), {
-      error: `must be from ${min} to ${max}`,
-    });
+const bigintText = (min: bigint, max: bigint) => {
+  const fits = (value: string) => /^-?\d+$/.test(value) && inBigintRange(BigInt(value), min, max);
+  return fast(
+    z
+      .string()
+      .regex(/^-?\d+$/, { error: "must be a whole number written in digits" })
+      .refine(fits, { error: `must be from ${min} to ${max}` }),
+    (value) => typeof value === "string" && fits(value),
+  );
+};
 
 const bigintValue = (min: bigint, max: bigint) =>
-  z.bigint().refine((value) => inBigintRange(value, min, max), { error: `must be from ${min} to ${max}` });
+  fast(
+    z.bigint().refine((value) => inBigintRange(value, min, max), { error: `must be from ${min} to ${max}` }),
+    (value) => typeof value === "bigint" && inBigintRange(value, min, max),
+  );
 
-const int8Input = (min: bigint, max: bigint) =>
-  z.union([
+const int8Input = (min: bigint, max: bigint) => {
+  const fits = (value: number) => Number.isSafeInteger(value) && inBigintRange(BigInt(value), min, max);
+  return z.union([
     bigintText(min, max),
     bigintValue(min, max),
-    z
-      .number()
-      .refine((value) => Number.isSafeInteger(value) && inBigintRange(BigInt(value), min, max), {
+    fast(
+      z.number().refine(fits, {
         error: `must be a safe integer from ${min} to ${max} (give larger values as strings or bigints)`,
       }),
+      (value) => typeof value === "number" && fits(value),
+    ),
   ]);
+};
+
+const text = (pattern: RegExp, error: string) =>
+  fast(z.string().regex(pattern, { error }), (value) => typeof value === "string" && pattern.test(value));
+
+const refinedText = (fits: (value: string) => boolean, error: string) =>
+  fast(z.string().refine(fits, { error }), (value) => typeof value === "string" && fits(value));
 
 const decimalText = (precision: number, scale: number, unsigned: boolean, exact: boolean) => {
   const sign = unsigned ? "" : "-?";
   const whole = `\\d{1,${Math.max(precision - scale, 1)}}`;
   const fraction = scale === 0 ? "" : exact ? `\\.\\d{${scale}}` : `(\\.\\d{1,${scale}})?`;
-  return z.string().regex(new RegExp(`^${sign}${whole}${fraction}$`), {
-    error: `must be a decimal with at most ${precision - scale} digits before the point and ${scale} after`,
-  });
+  return text(
+    new RegExp(`^${sign}${whole}${fraction}$`),
+    `must be a decimal with at most ${precision - scale} digits before the point and ${scale} after`,
+  );
 };
 
-const decimalNumber = (precision: number, scale: number, unsigned: boolean) =>
-  z
-    .number()
-    .refine((value) => Math.abs(value) < 10 ** (precision - scale) && (!unsigned || value >= 0), {
-      error: `must be a number with at most ${precision - scale} digits before the point`,
-    });
+const decimalNumber = (precision: number, scale: number, unsigned: boolean) => {
+  const fits = (value: number) => Math.abs(value) < 10 ** (precision - scale) && (!unsigned || value >= 0);
+  return fast(
+    z.number().refine(fits, { error: `must be a number with at most ${precision - scale} digits before the point` }),
+    (value) => typeof value === "number" && Number.isFinite(value) && fits(value),
+  );
+};
 
+// A string's length in UTF-16 units is never below its characters (code points), nor a third of its UTF-8 bytes,
+// so the common short value is accepted without counting.
 const chars = (max: number) =>
-  z.string().refine((value) => [...value].length <= max, { error: `must be at most ${max} characters` });
+  refinedText((value) => value.length <= max || [...value].length <= max, `must be at most ${max} characters`);
 
 const textBytes = (max: number) =>
-  z
-    .string()
-    .refine((value) => new TextEncoder().encode(value).length <= max, { error: `must be at most ${max} bytes` });
+  refinedText(
+    (value) => value.length * 3 <= max || new TextEncoder().encode(value).length <= max,
+    `must be at most ${max} bytes`,
+  );
 
-const bytes = (max?: number) =>
-  z
-    .instanceof(Buffer, { error: "must be a Buffer" })
-    .refine((value) => max === undefined || value.length <= max, { error: `must be at most ${max} bytes` });
+const bytes = (max?: number) => {
+  const fits = (value: Buffer) => max === undefined || value.length <= max;
+  return fast(
+    z.instanceof(Buffer, { error: "must be a Buffer" }).refine(fits, { error: `must be at most ${max} bytes` }),
+    (value) => value instanceof Buffer && fits(value),
+  );
+};
 
 const setText = (members: readonly string[]) =>
-  z.string().refine(
-    (value) => {
-      if (value === "") return true;
-      const parts = value.split(",");
-      return parts.every((part) => members.includes(part)) && new Set(parts).size === parts.length;
-    },
-    { error: `must be a comma-separated list of distinct members of ${members.join(", ")}` },
-  );
+  refinedText((value) => {
+    if (value === "") return true;
+    const parts = value.split(",");
+    return parts.every((part) => members.includes(part)) && new Set(parts).size === parts.length;
+  }, `must be a comma-separated list of distinct members of ${members.join(", ")}`);
 
-const dateText = () => z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: "must be a date as YYYY-MM-DD" });
+const dateText = () => text(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD");
 
 const datetimeText = (fsp: number) =>
-  z
-    .string()
-    .regex(new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}${fsp === 0 ? "" : `\\.\\d{${fsp}}`}$`), {
-      error: `must be a date-time as YYYY-MM-DD HH:MM:SS${fsp === 0 ? "" : `.${"f".repeat(fsp)}`}`,
-    });
+  text(
+    new RegExp(`^\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}${fsp === 0 ? "" : `\\.\\d{${fsp}}`}$`),
+    `must be a date-time as YYYY-MM-DD HH:MM:SS${fsp === 0 ? "" : `.${"f".repeat(fsp)}`}`,
+  );
 
 const datetimeInput = () =>
-  z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/, {
-    error: "must be a date-time as YYYY-MM-DD HH:MM:SS[.ffffff]",
-  });
+  text(
+    /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?$/,
+    "must be a date-time as YYYY-MM-DD HH:MM:SS[.ffffff]",
+  );
 
 const timeText = (fsp?: number) =>
-  z
-    .string()
-    .regex(
-      fsp === undefined
-        ? /^-?\d{1,3}:\d{2}:\d{2}(\.\d{1,6})?$/
-        : new RegExp(`^-?\\d{2,3}:\\d{2}:\\d{2}${fsp === 0 ? "" : `\\.\\d{${fsp}}`}$`),
-      { error: "must be a time as [-]HHH:MM:SS[.ffffff] within -838:59:59 to 838:59:59" },
-    );
+  text(
+    fsp === undefined
+      ? /^-?\d{1,3}:\d{2}:\d{2}(\.\d{1,6})?$/
+      : new RegExp(`^-?\\d{2,3}:\\d{2}:\\d{2}${fsp === 0 ? "" : `\\.\\d{${fsp}}`}$`),
+    "must be a time as [-]HHH:MM:SS[.ffffff] within -838:59:59 to 838:59:59",
+  );
 
-const year = () =>
-  z
-    .number()
-    .int({ error: "must be a whole number" })
-    .refine((value) => value === 0 || (value >= 1901 && value <= 2155), { error: "must be 0 or a year from 1901 to 2155" });
+const year = () => {
+  const fits = (value: number) => value === 0 || (value >= 1901 && value <= 2155);
+  return fast(
+    z
+      .number()
+      .int({ error: "must be a whole number" })
+      .refine(fits, { error: "must be 0 or a year from 1901 to 2155" }),
+    (value) => typeof value === "number" && Number.isSafeInteger(value) && fits(value),
+  );
+};
 
 const jsonText = () =>
-  z.string().refine(
-    (value) => {
-      try {
-        JSON.parse(value);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { error: "must be JSON text" },
-  );
+  refinedText((value) => {
+    try {
+      JSON.parse(value);
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be JSON text");
 
 /** `accounts`: zod schemas of a selected row, an insert and an update. */
 export const accounts = {

@@ -1,6 +1,7 @@
 import type { z } from 'zod'
 import { InvalidOptionsError } from '../error/invalid-options-error.js'
 import type { SchemaMetadata, TableMetadata } from '../schema/schema-metadata.js'
+import { type FastCheck, writeCheckOf } from './fast-check.js'
 import {
   type LoaderTable,
   type RelationDefinition,
@@ -77,6 +78,8 @@ export interface ResolvedTable extends LoaderTable {
   /** Visible columns that lead an index (or the primary key): what clients may sort by by default. */
   readonly indexed: readonly string[]
   readonly schemas: TableSchemas | undefined
+  /** Plain tests that let a typical insert or update skip zod (see {@link writeCheckOf}). */
+  readonly writeChecks: { readonly insert: FastCheck | undefined; readonly update: FastCheck | undefined }
   readonly sortParser: SortParser
 }
 
@@ -174,6 +177,10 @@ export function defineRepositorySchema<
       autoIncrement: columns.find((column) => meta.columns[column]!.autoIncrement),
       indexed,
       schemas: schemasInput[name],
+      writeChecks: {
+        insert: writeCheckOf(schemasInput[name]?.insert),
+        update: writeCheckOf(schemasInput[name]?.update),
+      },
       relations: Object.freeze(relations),
       sortParser: createSortParser({
         allowed: visible.length > 0 ? visible : columns,

@@ -268,7 +268,8 @@ interface RepositoryState {
   readonly tables: Readonly<Record<string, ResolvedTable>>
   readonly table: ResolvedTable
   readonly omit: readonly string[]
-  readonly refine: Readonly<Record<string, z.ZodType>>
+  /** The user's refinements as `[column, schema]` pairs, listed once rather than on every write. */
+  readonly refine: readonly (readonly [string, z.ZodType])[]
   readonly sortParser: SortParser
   readonly filterParser: FilterParser | undefined
   readonly cursors: CursorCodec
@@ -389,7 +390,7 @@ export function createRepository<
     tables: resolvedSchema.tables,
     table: owner,
     omit: resolved.omit ?? [],
-    refine: resolved.refine ?? {},
+    refine: Object.entries(resolved.refine ?? {}),
     sortParser,
     filterParser,
     cursors: createCursorCodec(resolved.cursorSecret === undefined ? {} : { secret: resolved.cursorSecret }),
@@ -1008,12 +1009,6 @@ function validateWrite(state: RepositoryState, kind: 'insert' | 'update', input:
       { path: [], message: `must be an object (got ${describeType(input)})` },
     ])
   }
-  const given: Row = {}
-  for (const column of Object.keys(input)) {
-    const value = (input as Row)[column]
-    if (value !== undefined) given[column] = value
-  }
-  const issues: ValidationIssue[] = []
   if (table.schemas === undefined) {
     throw new InvalidOptionsError('repository schema', [
       {
@@ -1022,11 +1017,19 @@ function validateWrite(state: RepositoryState, kind: 'insert' | 'update', input:
       },
     ])
   }
+  const given = withoutUndefined(input as Row)
+  if (table.writeChecks[kind]?.(given) === true) {
+    // The generated schema's plain tests passed: zod would return the same values (a copy, so the caller's
+    // object is never written to or read again later).
+    return refineAndCheckKey(state, kind, given, given === input ? { ...given } : given, [])
+  }
   const result = table.schemas[kind].safeParse(given)
+  const issues: ValidationIssue[] = []
   let values: Row = given
   if (result.success) {
-    // zod's output is a new object (or, for a schema that passes input through, `given`, already a copy).
-    values = result.data as Row
+    // zod's object schemas return a new object; one that hands back what it was given gets a copy, so a
+    // refinement below never writes into the caller's object.
+    values = result.data === input ? { ...given } : (result.data as Row)
   } else {
     for (const issue of result.error.issues) {
       if (issue.code === 'unrecognized_keys') {
@@ -1041,7 +1044,19 @@ function validateWrite(state: RepositoryState, kind: 'insert' | 'update', input:
       }
     }
   }
-  for (const [column, schema] of Object.entries(state.refine)) {
+  return refineAndCheckKey(state, kind, given, values, issues)
+}
+
+/** Runs the repository's refinements and checks the primary key of a write; throws every issue found. */
+function refineAndCheckKey(
+  state: RepositoryState,
+  kind: 'insert' | 'update',
+  given: Row,
+  values: Row,
+  issues: ValidationIssue[],
+): Row {
+  const { table } = state
+  for (const [column, schema] of state.refine) {
     const value = given[column]
     if (value === undefined || value === null) continue
     const refined = schema.safeParse(value)
@@ -1050,20 +1065,31 @@ function validateWrite(state: RepositoryState, kind: 'insert' | 'update', input:
       for (const issue of refined.error.issues)
         issues.push({ path: [column, ...issue.path.map(pathPart)], message: issue.message })
   }
-  if (kind === 'update') {
-    for (const column of table.primaryKey) {
+  for (const column of table.primaryKey) {
+    if (kind === 'update') {
       if (given[column] !== undefined)
         issues.push({ path: [column], message: 'is the primary key and cannot be updated' })
-    }
-  } else {
-    for (const column of table.primaryKey) {
-      if (given[column] === undefined && column !== table.autoIncrement) {
-        issues.push({ path: [column], message: 'is required: the key cannot be read back otherwise' })
-      }
+    } else if (given[column] === undefined && column !== table.autoIncrement) {
+      issues.push({ path: [column], message: 'is required: the key cannot be read back otherwise' })
     }
   }
   if (issues.length > 0) throw new ValidationError(table.name, issues)
   return values
+}
+
+/**
+ * `row` itself when none of its values is undefined (the common case: nothing is copied), else a copy without
+ * them: an absent field and an undefined one are the same.
+ */
+function withoutUndefined(row: Row): Row {
+  for (const column in row) {
+    if (row[column] === undefined && Object.hasOwn(row, column)) {
+      const copy: Row = {}
+      for (const key of Object.keys(row)) if (row[key] !== undefined) copy[key] = row[key]
+      return copy
+    }
+  }
+  return row
 }
 
 function pathPart(part: PropertyKey): string | number {

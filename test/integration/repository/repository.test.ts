@@ -2,12 +2,14 @@ import { type Kysely, type LogEvent, sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import { z } from 'zod'
 import type { DB } from '../../../example/generated/db.js'
+import { schemas } from '../../../example/generated/zod.js'
 import { seedShop } from '../../../example/seed.js'
 import { shop } from '../../../example/shop-schema.js'
 import {
   createDatabase,
   createRepository,
   type Database,
+  defineRepositorySchema,
   ForeignKeyViolationError,
   type InvalidCursorError,
   InvalidFilterError,
@@ -370,11 +372,10 @@ describe('writes', () => {
   const users = () => usersRepository()
 
   it('create validates, inserts and returns the stored row with its defaults', async () => {
-    const user = await users().create({
-      email: 'Grace@Example.com',
-      first_name: 'Grace',
-      last_name: 'Hopper',
-    })
+    const input = { email: 'Grace@Example.com', first_name: 'Grace', last_name: 'Hopper' }
+    const user = await users().create(input)
+    // The refinement lower-cased the stored email, not the caller's object.
+    expect(input.email).toBe('Grace@Example.com')
     expect(user.email).toBe('grace@example.com')
     expect(user.status).toBe('active')
     expect(user.created_at).toBeInstanceOf(Date)
@@ -461,6 +462,30 @@ describe('writes', () => {
     )
     expect(error.issues.find((issue) => issue.path[0] === 'email')?.message).toBe('must be an email address')
     expect(error.issues.find((issue) => issue.path[0] === 'extra')?.message).toBe('is not a column of users')
+    expect(statements).toEqual([])
+  })
+
+  it('a valid row still meets the refinements, and a schema the user derived is not bypassed', async () => {
+    // Every generated field test passes here; the email refinement still runs.
+    const refined = (await rejection(
+      users().create({ email: 'not-an-email', first_name: 'Ada', last_name: 'Lovelace' }),
+    )) as ValidationError
+    expect(refined.issues).toEqual([{ path: ['email'], message: 'must be an email address' }])
+    const derived = defineRepositorySchema({
+      metadata: shop.metadata,
+      schemas: {
+        ...schemas,
+        users: {
+          ...schemas.users,
+          insert: schemas.users.insert.extend({ email: z.email({ error: 'no email' }) }),
+        },
+      },
+    })
+    const strict = createRepository(db, derived, 'users')
+    const error = (await rejection(
+      strict.create({ email: 'still-not-an-email', first_name: 'Ada', last_name: 'Lovelace' }),
+    )) as ValidationError
+    expect(error.issues).toEqual([{ path: ['email'], message: 'no email' }])
     expect(statements).toEqual([])
   })
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { zodSource } from '../../../codegen/zod-schemas.js'
 import { EVERY_TYPE_ROWS } from '../../fixtures/every-type/every-type.js'
@@ -75,6 +76,36 @@ describe('generated zod schemas (every_type)', () => {
     expect(accepts({ text_value: 'a'.repeat(65535) })).toBe(true)
     expect(accepts({ text_value: '🐬'.repeat(16384) })).toBe(false)
     expect(messageOf({ varchar_value: 'a'.repeat(256) })).toEqual(['must be at most 255 characters'])
+  })
+
+  it('count characters exactly whether or not the short-string shortcut applies (property)', () => {
+    // CHAR(10): any string, astral characters included, is accepted exactly when it has at most 10 code points.
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 24 }), (value) => {
+        expect(accepts({ char_value: value })).toBe([...value].length <= 10)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('count TEXT bytes exactly whether or not the short-string shortcut applies (property)', () => {
+    // 1-, 2-, 3- and 4-byte UTF-8 characters in amounts around TEXT's 65,535 bytes.
+    const text = fc.record({
+      one: fc.nat({ max: 66_000 }),
+      two: fc.nat({ max: 33_000 }),
+      three: fc.nat({ max: 22_000 }),
+      four: fc.nat({ max: 16_500 }),
+    })
+    fc.assert(
+      fc.property(text, ({ one, two, three, four }) => {
+        const value = 'a'.repeat(one) + 'é'.repeat(two) + '€'.repeat(three) + '🐬'.repeat(four)
+        expect(accepts({ text_value: value })).toBe(Buffer.byteLength(value) <= 65_535)
+      }),
+      { numRuns: 200 },
+    )
+    expect(accepts({ text_value: 'é'.repeat(21_845) })).toBe(true)
+    expect(accepts({ text_value: '€'.repeat(21_845) })).toBe(true)
+    expect(accepts({ text_value: '€'.repeat(21_846) })).toBe(false)
   })
 
   it('check dates, times, years, ENUM, SET, JSON and bytes', () => {
