@@ -1,4 +1,4 @@
-import { CamelCasePlugin, type Kysely, type Selectable } from 'kysely'
+import { CamelCasePlugin, type Kysely, type Selectable, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { generateCode, runCodegen } from '../../../codegen/index.js'
 import { createDatabase, type Database } from '../../../src/index.js'
@@ -210,5 +210,20 @@ describe('every column type in camel case with every non-default types option', 
     expect(camelMetadata.tables.everyType.uniqueKeys).toEqual([
       { name: 'every_type_varchar_value', columns: ['varcharValue'] },
     ])
+  })
+})
+
+describe('tables named like keywords or the zod module’s helpers', () => {
+  it('are exported under `schemas` only, so the generated module still compiles', async () => {
+    await using named = await createTestDatabase({ serverUrl, prefix: 'cgnames' })
+    for (const table of ['integer', 'fast', 'class', 'orders']) {
+      await sql`create table ${sql.id(table)} (id int primary key)`.execute(named.db)
+    }
+    const code = await generateCode(named.db as Kysely<unknown>, {})
+    expect(code.zod).toContain('export const orders = {')
+    for (const table of ['integer', 'fast', 'class']) {
+      expect(code.zod).not.toContain(`export const ${table} =`)
+      expect(code.zod).toMatch(new RegExp(`export const schemas = \\{[^}]*"${table}": table\\d+`))
+    }
   })
 })
