@@ -13,6 +13,7 @@ import { shop } from '../example/shop-schema.js'
 import { createDatabase, createRepository } from '../src/index.js'
 import { createTestDatabase } from '../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
+import { keysetPageByHand, keysetStarts } from './src/keyset-pages.ts'
 
 const IN_FLIGHT = 16
 const VISIBLE = ['id', 'email', 'first_name', 'last_name', 'status', 'created_at', 'updated_at'] as const
@@ -31,43 +32,14 @@ const { db } = database
 const users = createRepository(db, shop, 'users', { maxLimit: 100 })
 
 // Ten signed cursors spread over the table, with the sort values they stand for.
-const starts: { cursor: string; createdAt: Date; id: number }[] = []
-let after: string | null = null
-for (let page = 0; page < 10; page++) {
-  const found: { items: { id: number; created_at: Date }[]; nextCursor: string | null } =
-    await users.paginate({
-      sort: 'created_at',
-      limit: 90,
-      after,
-      select: ['id', 'created_at'],
-    })
-  const last = found.items.at(-1)!
-  after = found.nextCursor!
-  starts.push({ cursor: after, createdAt: last.created_at, id: last.id })
-}
+const starts = await keysetStarts((after) =>
+  users.paginate({ sort: 'created_at', limit: 90, after, select: ['id', 'created_at'] }),
+)
 const start = () => starts[Math.floor(Math.random() * starts.length)]!
 
 const pages: Record<string, () => Promise<unknown>> = {
   repository: () => users.paginate({ sort: 'created_at', limit: 100, after: start().cursor }),
-  bare: () => {
-    const { createdAt, id } = start()
-    return db
-      .selectFrom('users')
-      .select(VISIBLE)
-      .where((eb) =>
-        eb.and([
-          eb('created_at', '>=', createdAt),
-          eb.or([
-            eb('created_at', '>', createdAt),
-            eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)]),
-          ]),
-        ]),
-      )
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(101)
-      .execute()
-  },
+  bare: () => keysetPageByHand(db, VISIBLE, start()),
 }
 
 async function measure(page: () => Promise<unknown>, count: number): Promise<string> {

@@ -35,6 +35,7 @@ import { createTestDatabase } from '../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
 import { attachOrders } from './src/attach-orders.ts'
 import { formatPairedRatio, pairedRatio } from './src/harness.ts'
+import { keysetPageByHand, keysetStarts } from './src/keyset-pages.ts'
 
 const IN_FLIGHT = 16
 const USERS = 1_000
@@ -82,23 +83,10 @@ const INSERT_SQL = 'insert into `users` (`email`, `first_name`, `last_name`) val
 
 // Keyset pages: ten signed cursors spread over the table, with the sort values they stand for.
 const KEYSET_SORT = 'created_at'
-const keysetStarts: { cursor: string; createdAt: Date; id: number }[] = []
-{
-  let after: string | null = null
-  for (let page = 0; page < 10; page++) {
-    const found: { items: { id: number; created_at: Date }[]; nextCursor: string | null } =
-      await users.paginate({
-        sort: KEYSET_SORT,
-        limit: 90,
-        after,
-        select: ['id', 'created_at'],
-      })
-    const last = found.items.at(-1)!
-    after = found.nextCursor!
-    keysetStarts.push({ cursor: after, createdAt: last.created_at, id: last.id })
-  }
-}
-const keysetStart = () => keysetStarts[Math.floor(Math.random() * keysetStarts.length)]!
+const starts = await keysetStarts((after) =>
+  users.paginate({ sort: KEYSET_SORT, limit: 90, after, select: ['id', 'created_at'] }),
+)
+const keysetStart = () => starts[Math.floor(Math.random() * starts.length)]!
 
 type Variant = () => Promise<unknown>
 interface Scenario {
@@ -151,25 +139,7 @@ const scenarios: Scenario[] = [
     name: 'keyset page of 100 after a cursor',
     variants: {
       repository: () => users.paginate({ sort: KEYSET_SORT, limit: 100, after: keysetStart().cursor }),
-      'bare Kysely': () => {
-        const { createdAt, id } = keysetStart()
-        return db
-          .selectFrom('users')
-          .select(VISIBLE)
-          .where((eb) =>
-            eb.and([
-              eb('created_at', '>=', createdAt),
-              eb.or([
-                eb('created_at', '>', createdAt),
-                eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)]),
-              ]),
-            ]),
-          )
-          .orderBy('created_at')
-          .orderBy('id')
-          .limit(101)
-          .execute()
-      },
+      'bare Kysely': () => keysetPageByHand(db, VISIBLE, keysetStart()),
       'mysql2 execute': () => {
         const { createdAt, id } = keysetStart()
         return raw.execute(
@@ -451,20 +421,7 @@ await raw.end()
     },
     'keyset page after a cursor': {
       repository: () => memoryUsers.paginate({ sort: KEYSET_SORT, limit: 100, after: memoryCursor }),
-      'bare Kysely': () =>
-        memory
-          .selectFrom('users')
-          .select(VISIBLE)
-          .where((eb) =>
-            eb.and([
-              eb('created_at', '>=', now),
-              eb.or([eb('created_at', '>', now), eb.and([eb('created_at', '=', now), eb('id', '>', 20)])]),
-            ]),
-          )
-          .orderBy('created_at')
-          .orderBy('id')
-          .limit(101)
-          .execute(),
+      'bare Kysely': () => keysetPageByHand(memory, VISIBLE, { createdAt: now, id: 20 }),
     },
     ...(RETURNING
       ? {

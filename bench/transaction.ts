@@ -102,7 +102,7 @@ async function round(
 
 /** Prints the statements each variant sends per transaction, counted by mysql2 itself; tracing is off afterwards. */
 async function countStatements(db: Kysely<DB>, accounts: number[]): Promise<void> {
-  const channel = tracingChannel<object, { query: string }>('mysql2:query')
+  const channel = tracingChannel<{ query: string }>('mysql2:query')
   const sent: string[] = []
   const handlers = {
     start: (context: { query: string }) => {
