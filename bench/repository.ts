@@ -359,7 +359,7 @@ await raw.end()
 // The same calls on an in-memory driver: the JavaScript cost per call, without the server.
 {
   const now = new Date()
-  const userRows = Array.from({ length: 100 }, (_, index) => ({
+  const userRows = Array.from({ length: 101 }, (_, index) => ({
     id: index + 1,
     email: `user${index + 1}@example.com`,
     first_name: 'Ada',
@@ -381,7 +381,14 @@ await raw.end()
       return statement.includes(' returning ') ? [{ ...userRows[0] }] : { insertId: 7, affectedRows: 1 }
     }
     if (statement.includes('from `orders`')) return orderRows.map((row) => ({ ...row }))
-    const limit = statement.includes('`id` = ?') ? 1 : statement.includes('in (') ? 50 : 100
+    // The keyset page asks for 101 rows (a page and one more), so a full page comes back with a next cursor.
+    const limit = statement.includes('`id` = ?')
+      ? 1
+      : statement.includes('in (')
+        ? 50
+        : statement.includes('order by `created_at`')
+          ? 101
+          : 100
     return userRows.slice(0, limit).map((row) => ({ ...row }))
   }
   const connection = {
