@@ -13,10 +13,10 @@ import { shop } from '../example/shop-schema.js'
 import { createDatabase, createRepository } from '../src/index.js'
 import { createTestDatabase } from '../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
+import { USER_COLUMNS } from './src/attach-orders.ts'
 import { keysetPageByHand, keysetStarts } from './src/keyset-pages.ts'
 
 const IN_FLIGHT = 16
-const VISIBLE = ['id', 'email', 'first_name', 'last_name', 'status', 'created_at', 'updated_at'] as const
 
 const variants = process.argv.slice(2)
 if (variants.length === 0 || variants.some((name) => name !== 'repository' && name !== 'bare')) {
@@ -39,7 +39,7 @@ const start = () => starts[Math.floor(Math.random() * starts.length)]!
 
 const pages: Record<string, () => Promise<unknown>> = {
   repository: () => users.paginate({ sort: 'created_at', limit: 100, after: start().cursor }),
-  bare: () => keysetPageByHand(db, VISIBLE, start()),
+  bare: () => keysetPageByHand(db, USER_COLUMNS, start()),
 }
 
 async function measure(page: () => Promise<unknown>, count: number): Promise<string> {

@@ -33,7 +33,7 @@ import { createDatabase, createRepository } from '../src/index.js'
 import { hasInsertReturning } from '../src/repository/insert-returning.js'
 import { createTestDatabase } from '../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../test/helpers/paths.js'
-import { attachOrders } from './src/attach-orders.ts'
+import { attachOrders, ORDER_COLUMNS, USER_COLUMNS, usersWithOrdersByHand } from './src/attach-orders.ts'
 import { formatPairedRatio, pairedRatio } from './src/harness.ts'
 import { keysetPageByHand, keysetStarts } from './src/keyset-pages.ts'
 
@@ -70,9 +70,8 @@ await raw.query("SET SESSION time_zone = '+00:00'")
 const users = createRepository(db, shop, 'users', { maxLimit: 100 })
 const serverVersion = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]!.v
 const RETURNING = hasInsertReturning(serverVersion)
-const VISIBLE = ['id', 'email', 'first_name', 'last_name', 'status', 'created_at', 'updated_at'] as const
+const VISIBLE = USER_COLUMNS
 const VISIBLE_SQL = VISIBLE.map((column) => `\`${column}\``).join(', ')
-const ORDER_COLUMNS = ['id', 'user_id', 'status', 'total', 'created_at'] as const
 const ORDER_SQL = ORDER_COLUMNS.map((column) => `\`${column}\``).join(', ')
 
 let sequence = 0
@@ -203,26 +202,7 @@ const scenarios: Scenario[] = [
         const from = randomId(USERS - 50)
         return users.findMany({ where: (eb) => eb('id', '>=', from), limit: 50, with: { orders: true } })
       },
-      'bare Kysely (2 queries)': async () => {
-        const rows = await db
-          .selectFrom('users')
-          .select(VISIBLE)
-          .where('id', '>=', randomId(USERS - 50))
-          .orderBy('id')
-          .limit(50)
-          .execute()
-        const orders = await db
-          .selectFrom('orders')
-          .select(ORDER_COLUMNS)
-          .where(
-            'user_id',
-            'in',
-            rows.map((row) => row.id),
-          )
-          .orderBy('id')
-          .execute()
-        return attachOrders(rows, orders)
-      },
+      'bare Kysely (2 queries)': () => usersWithOrdersByHand(db, randomId(USERS - 50)),
       'mysql2 execute (2 queries)': async () => {
         const [rows] = await raw.execute<RowDataPacket[]>(
           `select ${VISIBLE_SQL} from \`users\` where \`id\` >= ? order by \`id\` limit ?`,
@@ -457,26 +437,7 @@ await raw.end()
     '50 users with their orders': {
       repository: () =>
         memoryUsers.findMany({ where: (eb) => eb('id', '>=', 1), limit: 50, with: { orders: true } }),
-      'bare Kysely': async () => {
-        const rows = await memory
-          .selectFrom('users')
-          .select(VISIBLE)
-          .where('id', '>=', 1)
-          .orderBy('id')
-          .limit(50)
-          .execute()
-        const orders = await memory
-          .selectFrom('orders')
-          .select(ORDER_COLUMNS)
-          .where(
-            'user_id',
-            'in',
-            rows.map((row) => row.id),
-          )
-          .orderBy('id')
-          .execute()
-        return attachOrders(rows, orders)
-      },
+      'bare Kysely': () => usersWithOrdersByHand(memory, 1),
     },
   }
   const cpuPerCall = async (variant: Variant, calls: number): Promise<number> => {

@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely'
 import type { DB } from '../../example/generated/db.ts'
 import { metadata } from '../../example/generated/metadata.ts'
 import { schemas } from '../../example/generated/zod.ts'
-import { attachOrders } from './attach-orders.ts'
+import { USER_COLUMNS, usersWithOrdersByHand } from './attach-orders.ts'
 import { toolkitModule } from './clients/toolkit-module.ts'
 import type { RepositoryJob } from './instructions.ts'
 import { runMeasuredCalls } from './instructions-protocol.ts'
@@ -26,8 +26,7 @@ const shop = toolkit.defineRepositorySchema({
   relations: { users: { orders: toolkit.hasMany('orders') } },
 })
 const users = toolkit.createRepository(database.db, shop, 'users', { maxLimit: 100 })
-const VISIBLE = ['id', 'email', 'first_name', 'last_name', 'status', 'created_at', 'updated_at'] as const
-const ORDER_COLUMNS = ['id', 'user_id', 'status', 'total', 'created_at'] as const
+const VISIBLE = USER_COLUMNS
 const scatter = (i: number, n: number) => 1 + ((i * 7919 + 104_729) % n)
 const newUser = (i: number) => ({
   email: `${job.tag}-${i}@instructions.example`,
@@ -65,26 +64,7 @@ const scenarios: Record<string, Record<'repository' | 'bare', Call>> = {
       const from = scatter(i, 9_000)
       return users.findMany({ where: (eb) => eb('id', '>=', from), limit: 50, with: { orders: true } })
     },
-    bare: async (i) => {
-      const rows = await db
-        .selectFrom('users')
-        .select(VISIBLE)
-        .where('id', '>=', scatter(i, 9_000))
-        .orderBy('id')
-        .limit(50)
-        .execute()
-      const orders = await db
-        .selectFrom('orders')
-        .select(ORDER_COLUMNS)
-        .where(
-          'user_id',
-          'in',
-          rows.map((row) => row.id),
-        )
-        .orderBy('id')
-        .execute()
-      return attachOrders(rows, orders)
-    },
+    bare: (i) => usersWithOrdersByHand(db, scatter(i, 9_000)),
   },
 }
 const call = scenarios[job.scenario]?.[job.variant]

@@ -565,16 +565,15 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     values: Row,
     options: (CreateOptions & ReadOptions<DB, S, TB>) | undefined,
   ): Promise<unknown> => {
-    const insert = executor.insertInto(name).values(values)
     if (options?.returning === false) {
-      const result = await insert.executeTakeFirst()
+      const result = await executor.insertInto(name).values(values).executeTakeFirst()
       return idOf(state, keyOfInsert(state, values, result.insertId))
     }
     if (options?.with === undefined && (await supportsInsertReturning(executor))) {
       return insertReturning(values, options)
     }
     return write(values, options, async () => {
-      const result = await insert.executeTakeFirst()
+      const result = await executor.insertInto(name).values(values).executeTakeFirst()
       return { insertId: result.insertId }
     })
   }
