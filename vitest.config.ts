@@ -33,6 +33,14 @@ const JITI_ALIAS = JSON.stringify({
 })
 
 /**
+ * The server the server-backed projects run against, when scripts/run-tests.mjs runs them once per server: their
+ * names then carry it (`integration@mysql-9.7`), so that every failing test's output names its server.
+ */
+const SERVER_NAME = process.env.KYSELY_TOOLKIT_SERVER_NAME
+const onServer = (project: string): string =>
+  SERVER_NAME === undefined ? project : `${project}@${SERVER_NAME}`
+
+/**
  * The projects, run together by `npm test` or alone with `--project`:
  * - unit: no server; SQL shape through Kysely's DummyDriver, plugins driven with canned rows.
  * - integration: a real MySQL-compatible server, one throw-away database per run (see test/helpers/global-setup.ts).
@@ -55,7 +63,7 @@ export default defineConfig({
       },
       {
         test: {
-          name: 'integration',
+          name: onServer('integration'),
           include: ['test/integration/**/*.test.ts', 'docs/examples/**/*.test.ts'],
           globalSetup: ['test/helpers/global-setup.ts'],
           env: { JITI_ALIAS },
@@ -67,7 +75,7 @@ export default defineConfig({
       },
       {
         test: {
-          name: 'integration-plugins',
+          name: onServer('integration-plugins'),
           include: [
             'test/integration/repository/**/*.test.ts',
             'test/integration/transaction/**/*.test.ts',

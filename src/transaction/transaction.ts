@@ -16,6 +16,7 @@ import { TransactionRetriesExhaustedError } from '../error/transaction-retries-e
 import { TransactionTimeoutError } from '../error/transaction-timeout-error.js'
 import { parseOptions } from '../util/parse-options.js'
 import { type Backoff, fullJitterBackoff } from './backoff.js'
+import { type ControlConnections, endAbortedSession, rememberThreadId } from './end-aborted-session.js'
 import { type RetryReason, retryReasonOf } from './retry-reason.js'
 
 /**
@@ -326,10 +327,12 @@ export function resolveTransactionOptions(options: TransactionOptions = {}): Res
  *   callback throws, only the savepoint is rolled back and the error is rethrown, so the outer transaction can
  *   catch it and go on. A savepoint is never retried by itself: a deadlock inside it fails the outermost attempt,
  *   which is retried.
- * - **Timeout and abort**: past `timeoutMs`, or when `signal` aborts, before COMMIT is sent, the running statement
- *   is cancelled (`KILL QUERY`), the transaction rolled back (its connection closed if that does not finish within
- *   2 s) and {@link TransactionTimeoutError} / {@link TransactionAbortedError} thrown. Once COMMIT is sent the
- *   transaction is let finish.
+ * - **Timeout and abort**: past `timeoutMs`, or when `signal` aborts, before COMMIT is sent, the attempt's session
+ *   is ended (`KILL CONNECTION`; the pool opens a new connection), so the server rolls the transaction back and no
+ *   statement the callback sends afterwards can run; then {@link TransactionTimeoutError} /
+ *   {@link TransactionAbortedError} is thrown, once the server has ended the session and freed its locks. (Only
+ *   cancelling the statement is not enough: MySQL ends a killed `SLEEP()` as a success and the callback goes on.)
+ *   Once COMMIT is sent the transaction is let finish.
  *
  * @throws {InvalidOptionsError} when an option is invalid, or a nested call is given options.
  *
@@ -741,10 +744,11 @@ class Attempt<DB, T> implements DeadlineListener {
       if (deadline === undefined) {
         value = await this.#callback(trx, scope.context)
       } else {
-        // Reads mysql2's thread id (no round trip) so that an abort can cancel the running statement; once per
-        // connection, as the driver keeps it.
-        if (connection.collectSessionInfo !== undefined && !sessionInfoCollected.has(connection)) {
-          await connection.collectSessionInfo()
+        // Reads the session's thread id (mysql2's, and the server's own with one query) so that an abort can end
+        // the session and wait until the server has; once per connection, as the session keeps it.
+        if (!sessionInfoCollected.has(connection)) {
+          await connection.collectSessionInfo?.()
+          await rememberThreadId(connection)
           sessionInfoCollected.add(connection)
         }
         if (deadline.aborted) throw ATTEMPT_ABORTED
@@ -754,8 +758,8 @@ class Attempt<DB, T> implements DeadlineListener {
           running.then(resolve, reject)
         })
         if (raced === ABORTED) {
-          // The ROLLBACK Kysely sends next waits behind the running statement: cancel that first.
-          await connection.cancelQuery?.(controlConnectionsOf(this.#db)).catch(ignore)
+          // The server rolls back with the session; no later statement of the callback can autocommit.
+          await endAbortedSession(connection, controlConnectionsOf(this.#db))
           throw ATTEMPT_ABORTED
         }
         value = raced
@@ -838,9 +842,7 @@ const RESOLVED = Promise.resolve()
 /** Connections whose `collectSessionInfo()` has resolved: the driver keeps what it read for the connection's life. */
 const sessionInfoCollected = new WeakSet<DatabaseConnection>()
 
-function controlConnectionsOf<DB>(
-  db: Kysely<DB>,
-): (consumer: (control: DatabaseConnection) => Promise<void>) => Promise<void> {
+function controlConnectionsOf<DB>(db: Kysely<DB>): ControlConnections {
   return (consumer) => db.getExecutor().provideConnection(consumer)
 }
 

@@ -1,6 +1,6 @@
 import { Kysely, MysqlDialect, sql, type Transaction } from 'kysely'
 import { createPool } from 'mysql2'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import type { DB } from '../../../example/generated/db.js'
 import { seedShop } from '../../../example/seed.js'
 import {
@@ -590,6 +590,43 @@ describe(transaction.name, () => {
           ),
       ).resolves.toHaveLength(1)
       await expect(transaction(db, async (trx) => add(trx, a!, '0.00'))).resolves.toBeDefined()
+      expect(test.database.poolStats().inUse).toBe(0)
+    })
+
+    it('writes nothing that the callback sends, or had queued, after the timeout (on every server)', async () => {
+      const [a] = ids
+      const before = await balanceOf(a!)
+      let queuedOutcome: unknown
+      let laterOutcome: unknown
+      const error = await failure(
+        transaction(
+          db,
+          async (trx) => {
+            await add(trx, a!, '50.00')
+            // The second statement waits behind the first on the transaction's connection when the time runs out;
+            // whatever ends the first (an error on MariaDB, a result on MySQL), neither it nor a later one may write.
+            await Promise.all([
+              sql`select sleep(5)`.execute(trx).catch(() => undefined),
+              add(trx, a!, '50.00').then(
+                () => 'written',
+                (error: unknown) => error,
+              ),
+            ]).then(([, queued]) => {
+              queuedOutcome = queued
+            })
+            laterOutcome = await add(trx, a!, '50.00').then(
+              () => 'written',
+              (error: unknown) => error,
+            )
+          },
+          { timeoutMs: 300 },
+        ),
+      )
+      expect(TransactionTimeoutError.is(error)).toBe(true)
+      await vi.waitFor(() => expect(laterOutcome).toBeDefined(), { timeout: 6_000 })
+      expect(queuedOutcome).not.toBe('written')
+      expect(laterOutcome).not.toBe('written')
+      expect(await balanceOf(a!)).toBe(before)
       expect(test.database.poolStats().inUse).toBe(0)
     })
 
