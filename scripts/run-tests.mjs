@@ -5,7 +5,8 @@
 // Servers come from KYSELY_TOOLKIT_TEST_SERVERS, a comma-separated list of NAME=URL (e.g.
 // `mariadb-10.11=mysql://root@127.0.0.1:3306,mysql-9.7=mysql://root@127.0.0.1:3307`); .ci/run sets it for the
 // three servers it starts (scripts/test-servers.sh). Without it, the server-backed projects run once against the
-// server the harness finds (TEST_DATABASE_URL, Docker, 127.0.0.1:3306, an installed server: see README.md).
+// server the harness finds (TEST_DATABASE_URL, Docker, 127.0.0.1:3306, an installed server: see README.md); an
+// entry that is only a NAME does the same and names the run.
 //
 // Each server's projects are named after it (`integration@mysql-9.7`), so every failing test's output names the
 // server. Vitest's JSON reports go to test-results/; the last line sums them up as "N passed, N failed".
@@ -18,16 +19,18 @@ const SERVERLESS_PROJECTS = ['unit', 'types', 'docs', 'package']
 const SERVER_PROJECTS = ['integration', 'integration-plugins']
 const RESULTS = 'test-results'
 
+/** `NAME=URL` entries; a bare `NAME` lets the harness find the server (see README.md) and only names it. */
 function parseServers(list) {
   if (list === undefined || list.trim() === '') return [{ name: undefined, url: undefined }]
-  return list.split(',').map((entry) => {
+  return list.split(',').map((entry, index) => {
     const at = entry.indexOf('=')
-    const name = entry.slice(0, at).trim()
-    const url = entry.slice(at + 1).trim()
-    if (at <= 0 || !/^[a-z0-9][a-z0-9.-]*$/i.test(name) || !url.startsWith('mysql://')) {
+    const name = (at === -1 ? entry : entry.slice(0, at)).trim()
+    const url = at === -1 ? undefined : entry.slice(at + 1).trim()
+    if (!/^[a-z0-9][a-z0-9.-]*$/i.test(name) || (url !== undefined && !url.startsWith('mysql://'))) {
       // The entry may hold a password: name its position, not its text.
-      const position = list.split(',').indexOf(entry) + 1
-      console.error(`run-tests: entry ${position} of KYSELY_TOOLKIT_TEST_SERVERS is not NAME=mysql://...`)
+      console.error(
+        `run-tests: entry ${index + 1} of KYSELY_TOOLKIT_TEST_SERVERS is not NAME or NAME=mysql://...`,
+      )
       process.exit(2)
     }
     return { name, url }
@@ -60,7 +63,8 @@ const extra = process.argv.slice(2)
 mkdirSync(RESULTS, { recursive: true })
 const runs = [vitest('serverless', SERVERLESS_PROJECTS, {}, extra)]
 for (const { name, url } of parseServers(process.env.KYSELY_TOOLKIT_TEST_SERVERS)) {
-  const env = name === undefined ? {} : { TEST_DATABASE_URL: url, KYSELY_TOOLKIT_SERVER_NAME: name }
+  const env = name === undefined ? {} : { KYSELY_TOOLKIT_SERVER_NAME: name }
+  if (url !== undefined) env.TEST_DATABASE_URL = url
   const projects = SERVER_PROJECTS.map((project) => (name === undefined ? project : `${project}@${name}`))
   runs.push(vitest(name ?? 'server', projects, env, extra))
 }

@@ -7,7 +7,7 @@ import { defineConfig } from 'vitepress'
  */
 export default defineConfig({
   title: 'kysely-toolkit',
-  description: 'Kysely + mysql2 for MySQL 8 and MariaDB, safe and fast',
+  description: 'Kysely + mysql2 for MySQL and MariaDB, safe and fast',
   cleanUrls: true,
   lastUpdated: false,
   ignoreDeadLinks: [/^\/api\//],
@@ -52,6 +52,7 @@ export default defineConfig({
         text: 'Reference',
         items: [
           { text: 'API reference', link: '/api/index.html', target: '_self' },
+          { text: 'Servers: MySQL and MariaDB', link: '/servers' },
           { text: 'Benchmarks', link: '/benchmarks' },
         ],
       },

@@ -24,3 +24,11 @@ export function versionAtLeast(major: number, minor = 0): boolean {
   const [a = 0, b = 0] = testServer.version.split('.').map(Number)
   return a > major || (a === major && b >= minor)
 }
+
+/**
+ * What an integer expression (a literal such as `select 1`, a bound number, `SLEEP()`) reads as under the default
+ * `types`: MySQL types it BIGINT, read as a decimal string; MariaDB types it INT, read as a number.
+ */
+export function integerExpression(value: number): number | string {
+  return onMysql ? String(value) : value
+}

@@ -200,6 +200,7 @@ export function describeRun(label: string, run: BankRun, audit: BankAudit): stri
   return (
     `${label}: ${run.applied.length} applied, ${run.refused} refused (insufficient funds), ${run.exhausted} gave up, ` +
     `${retries.deadlock} deadlocks retried, ${retries['lock-timeout']} lock timeouts retried, ` +
+    `${retries.serialization} serialization failures retried, ` +
     `${Math.round(run.elapsedMs)} ms (${Math.round((run.applied.length * 1000) / run.elapsedMs)} transfers/s); ` +
     `total ${(audit.totalCents / 100).toFixed(2)} (expected ${(audit.expectedTotalCents / 100).toFixed(2)}), ` +
     `${audit.mismatchedAccounts} accounts off by ${(audit.driftCents / 100).toFixed(2)} in all`
