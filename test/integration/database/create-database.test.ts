@@ -152,7 +152,7 @@ describe(createDatabase.name, () => {
     >`select ${'a'} as s, ${1.5} as n, ${12345678901234567890n} as b, ${true} as t, ${null} as z, ${Buffer.from([0, 255])} as buf, ${new Date('2024-02-29T23:59:59.123Z')} as d`.execute(
       db,
     )
-    expect(row.rows[0]).toMatchObject({ s: 'a', b: '12345678901234567890', t: 1, z: null })
+    expect(row.rows[0]).toMatchObject({ s: 'a', b: '12345678901234567890', t: integerExpression(1), z: null })
     expect(Buffer.from(row.rows[0]?.buf as Uint8Array)).toEqual(Buffer.from([0, 255]))
   })
 
