@@ -14,6 +14,7 @@
 #   scripts/test-servers.sh start NAME       ensure, then start on a fresh, empty data directory
 #   scripts/test-servers.sh stop NAME        shut the server down (a no-op when it is not running)
 #   scripts/test-servers.sh url NAME         print the root URL, e.g. mysql://root@127.0.0.1:3307
+#   (KYSELY_TOOLKIT_SERVER_PORT_OFFSET=N adds N to both ports, so that a second run can start its own pair.)
 #   scripts/test-servers.sh names            print every NAME
 #   scripts/test-servers.sh binary NAME      print a host path that runs the chroot's server binary natively
 #                                            (the chroot's own loader and libraries), for startPrivateServer
@@ -38,7 +39,8 @@ describe() {
 
 field() { describe "$1" | cut -d' ' -f"$2"; }
 root_of() { echo "$CACHE/$1"; }
-port_of() { field "$1" 3; }
+# KYSELY_TOOLKIT_SERVER_PORT_OFFSET moves both ports (e.g. 100: 3407 and 3408), for a second run beside the first.
+port_of() { echo $(($(field "$1" 3) + ${KYSELY_TOOLKIT_SERVER_PORT_OFFSET:-0})); }
 
 # The mirror apt uses on this machine, so the chroot comes from the same place as every other package.
 debian_mirror() {
