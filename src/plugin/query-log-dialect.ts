@@ -82,7 +82,10 @@ export interface QueryLogDialectOptions {
  * ```
  *
  * Caveats: do not also give the same functions to Kysely's `log` option (each query would be logged twice). The
- * `result` is the driver's, before plugins transform it; `log` must not change it.
+ * `result` is the driver's, before plugins transform it; `log` must not change it. Unlike Kysely's `log`, a log
+ * function that throws or rejects does not fail the query (the statement has run; an INSERT is stored): the query's
+ * result or the driver's error stands, and the failure is reported once as a process warning
+ * (`KYSELY_TOOLKIT_LOG_FAILED`). What the log function returns is awaited only when it is a promise.
  */
 export class QueryLogDialect implements Dialect {
   readonly #dialect: Dialect
@@ -127,6 +130,7 @@ class QueryLogDriver implements Driver {
   readonly #driver: Driver
   readonly #log: Log
   readonly #timed = new WeakSet<DatabaseConnection>()
+  readonly #onLogFailure = warnOnce()
 
   constructor(driver: Driver, log: Log) {
     this.#driver = driver
@@ -179,7 +183,7 @@ class QueryLogDriver implements Driver {
   readonly #timeOnce = (connection: DatabaseConnection): DatabaseConnection => {
     if (!this.#timed.has(connection)) {
       this.#timed.add(connection)
-      timeQueries(connection, this.#log)
+      timeQueries(connection, this.#log, this.#onLogFailure)
     }
     return connection
   }
@@ -209,11 +213,59 @@ class QueryEventWithResult {
 }
 
 /**
- * Replaces the connection's `executeQuery` and `streamQuery` with timed ones, in place (its other methods, such as
- * `cancelQuery`, stay as they are). A failure is logged and rethrown; a `log` that throws fails the query, as
- * with Kysely's `log`.
+ * Calls `log` and gives back a promise only when it returned one (a thenable), so that a log function that returns
+ * nothing, or any other value, costs no promise. A log that throws or rejects never changes the query's outcome:
+ * the statement has already run (an autocommitted write is stored), so its result, or the driver's error, is what the
+ * caller gets; the log's failure is reported as a process warning, once per dialect.
  */
-function timeQueries(connection: DatabaseConnection, log: Log): void {
+function callLog(
+  log: Log,
+  event: Parameters<Log>[0],
+  onLogFailure: (error: unknown) => void,
+): Promise<void> | undefined {
+  let logged: unknown
+  try {
+    logged = log(event)
+  } catch (error) {
+    onLogFailure(error)
+    return undefined
+  }
+  if (!isThenable(logged)) return undefined
+  return Promise.resolve(logged).then(ignore, onLogFailure)
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
+function ignore(): void {}
+
+/** Reports a failing log function once, as a process warning without the event (which may hold values). */
+function warnOnce(): (error: unknown) => void {
+  let warned = false
+  return (error) => {
+    if (warned) return
+    warned = true
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : typeof error
+    process.emitWarning(
+      `QueryLogDialect: the log function failed (${reason}); queries go on, their outcome unchanged`,
+      {
+        code: 'KYSELY_TOOLKIT_LOG_FAILED',
+      },
+    )
+  }
+}
+
+/**
+ * Replaces the connection's `executeQuery` and `streamQuery` with timed ones, in place (its other methods, such as
+ * `cancelQuery`, stay as they are). A failure is logged and rethrown. The log's own failures never change a query's
+ * outcome (see {@link callLog}).
+ */
+function timeQueries(connection: DatabaseConnection, log: Log, onLogFailure: (error: unknown) => void): void {
   const executeQuery = connection.executeQuery
   const streamQuery = connection.streamQuery
   connection.executeQuery = function timedExecuteQuery<R>(
@@ -230,11 +282,18 @@ function timeQueries(connection: DatabaseConnection, log: Log): void {
     }
     return executed.then(
       (result) => {
-        const logged = log(new QueryEventWithResult(query, performance.now() - started, result))
+        const event = new QueryEventWithResult(query, performance.now() - started, result)
+        const logged = callLog(log, event, onLogFailure)
         return logged === undefined ? result : logged.then(() => result)
       },
       (error: unknown) => {
-        const logged = log({ level: 'error', error, query, queryDurationMillis: performance.now() - started })
+        const event = {
+          level: 'error' as const,
+          error,
+          query,
+          queryDurationMillis: performance.now() - started,
+        }
+        const logged = callLog(log, event, onLogFailure)
         if (logged === undefined) throw error
         return logged.then(() => {
           throw error
@@ -253,11 +312,19 @@ function timeQueries(connection: DatabaseConnection, log: Log): void {
       yield* streamQuery.call(connection, query, chunkSize, options) as AsyncIterableIterator<QueryResult<R>>
     } catch (error) {
       failed = true
-      await log({ level: 'error', error, query, queryDurationMillis: performance.now() - started })
+      await callLog(
+        log,
+        { level: 'error', error, query, queryDurationMillis: performance.now() - started },
+        onLogFailure,
+      )
       throw error
     } finally {
       if (!failed) {
-        await log({ level: 'query', isStream: true, query, queryDurationMillis: performance.now() - started })
+        await callLog(
+          log,
+          { level: 'query', isStream: true, query, queryDurationMillis: performance.now() - started },
+          onLogFailure,
+        )
       }
     }
   }

@@ -5,12 +5,14 @@ import type { DB } from '../../../example/generated/db.js'
 import { seedShop } from '../../../example/seed.js'
 import {
   combineLogs,
+  createDatabase,
   createQueryLogger,
   createQueryMetrics,
   QueryLogDialect,
   type QueryLogEvent,
   type QueryLogLevel,
   type ResultLogEvent,
+  UniqueViolationError,
 } from '../../../src/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
@@ -215,5 +217,72 @@ describe(QueryLogDialect.name, () => {
           log: undefined as unknown as () => void,
         }),
     ).toThrow(/log must be a function/)
+  })
+})
+
+describe('a log function given to createDatabase', () => {
+  it('may return a value that is not a promise: the INSERT is stored and the caller told so', async () => {
+    const events: ResultLogEvent[] = []
+    // `push` returns a number: TypeScript accepts it as a log function, as Kysely's own `log` option does.
+    const database = createDatabase<DB>({
+      url: test.url,
+      log: (event) => events.push(event) as unknown as void,
+    })
+    try {
+      const email = `log-value-${process.pid}@example.com`
+      await expect(
+        database.db.insertInto('users').values({ email, first_name: 'Log', last_name: 'Value' }).execute(),
+      ).resolves.toHaveLength(1)
+      expect(events.some((event) => event.level === 'query' && event.query.sql.startsWith('insert'))).toBe(
+        true,
+      )
+      // The error path keeps the driver's error.
+      await expect(
+        database.db.insertInto('users').values({ email, first_name: 'Log', last_name: 'Again' }).execute(),
+      ).rejects.toSatisfy(UniqueViolationError.is)
+    } finally {
+      await database.close()
+    }
+  })
+
+  it('that throws or rejects does not change the outcome: the query resolves, the failure is warned once', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'KYSELY_TOOLKIT_LOG_FAILED') warnings.push(warning.message)
+    }
+    process.on('warning', onWarning)
+    let calls = 0
+    const database = createDatabase<DB>({
+      url: test.url,
+      log: () => {
+        calls++
+        if (calls % 2 === 0) return Promise.reject(new Error('log sink down'))
+        throw new Error('log sink down')
+      },
+    })
+    try {
+      const email = `log-throws-${process.pid}@example.com`
+      await database.db
+        .insertInto('users')
+        .values({ email, first_name: 'Log', last_name: 'Throws' })
+        .execute()
+      const stored = await database.db
+        .selectFrom('users')
+        .select('email')
+        .where('email', '=', email)
+        .execute()
+      expect(stored).toEqual([{ email }])
+      await expect(sql`select * from no_such_table`.execute(database.db)).rejects.toMatchObject({
+        code: 'ER_NO_SUCH_TABLE',
+      })
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(calls).toBeGreaterThanOrEqual(3)
+      expect(warnings).toEqual([
+        'QueryLogDialect: the log function failed (Error: log sink down); queries go on, their outcome unchanged',
+      ])
+    } finally {
+      process.off('warning', onWarning)
+      await database.close()
+    }
   })
 })
