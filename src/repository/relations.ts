@@ -304,6 +304,46 @@ const NO_COLUMNS: readonly string[] = Object.freeze([])
 const KEYS_PER_QUERY = 5_000
 
 /**
+ * Checks a whole `with` tree before any SQL is sent: every relation name at every level, and each load's `select`,
+ * `omit`, `sort` and `where` against its table. Throws the same typed errors the load would (InvalidOptionsError,
+ * InvalidSortError, InvalidFilterError...), so that a bad `with` is refused whether or not any row matches.
+ *
+ * @internal
+ */
+export function checkRelationSpec(
+  tables: Readonly<Record<string, LoaderTable>>,
+  table: string,
+  spec: Readonly<Record<string, unknown>>,
+): void {
+  const owner = tables[table]!
+  for (const name of Object.keys(spec)) {
+    const value = spec[name]
+    if (value === undefined || value === false) continue
+    if (!Object.hasOwn(owner.relations, name)) throw unknownRelation(owner, table, name)
+    if (value === true) continue
+    const options = value as RelationLoadOptions
+    const relation = owner.relations[name]!
+    const target = tables[relation.target]!
+    if (options.select !== undefined || options.omit !== undefined) {
+      projection(target, options.select, options.omit)
+    }
+    target.sortParser.parse(options.sort)
+    if (options.where !== undefined) whereExpression(SHARED_BUILDER, target.meta, options.where)
+    if (options.with !== undefined) checkRelationSpec(tables, relation.target, options.with)
+  }
+}
+
+function unknownRelation(owner: LoaderTable, table: string, name: string): InvalidOptionsError {
+  const known = Object.keys(owner.relations)
+  return new InvalidOptionsError('relation load', [
+    {
+      path: `with.${name}`,
+      message: `with.${name} is not a relation of ${table} (relations: ${known.join(', ') || 'none'})`,
+    },
+  ])
+}
+
+/**
  * Loads the relations named in `spec` onto `rows` (in place), one batched `IN` query per relation and level
  * (two for manyToMany, more only past 5,000 parent keys), whatever the number of rows. Throws synchronously for an
  * unknown relation name (callers are async functions that await it).
@@ -320,15 +360,7 @@ export function loadRelations(
   const owner = tables[table]!
   const names = Object.keys(spec).filter((name) => spec[name] !== undefined && spec[name] !== false)
   for (const name of names) {
-    if (!Object.hasOwn(owner.relations, name)) {
-      const known = Object.keys(owner.relations)
-      throw new InvalidOptionsError('relation load', [
-        {
-          path: `with.${name}`,
-          message: `with.${name} is not a relation of ${table} (relations: ${known.join(', ') || 'none'})`,
-        },
-      ])
-    }
+    if (!Object.hasOwn(owner.relations, name)) throw unknownRelation(owner, table, name)
   }
   // Relations of one level are independent: their queries run concurrently (serially inside a transaction).
   const load = (name: string): Promise<void> => {

@@ -27,7 +27,7 @@ import {
   parseCount,
   parsePageRequest,
 } from './pagination.js'
-import { dropColumns, keyOf, loadRelations, projection } from './relations.js'
+import { checkRelationSpec, dropColumns, keyOf, loadRelations, projection } from './relations.js'
 import {
   type RepositorySchema,
   type ResolvedTable,
@@ -469,6 +469,8 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     wanted: readonly string[],
   ): Promise<Row[]> => {
     const withSpec = (options?.with ?? NO_RELATIONS) as Readonly<Record<string, unknown>>
+    // Refused before any SQL, whether or not a row matches.
+    if (withSpec !== NO_RELATIONS) checkRelationSpec(state.tables, name, withSpec)
     const relations = Object.keys(withSpec)
     // The columns to select besides the wanted ones: the caller's `required` first, then the relations' keys.
     const extra: string[] = []
@@ -520,9 +522,17 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     const rows = await read((query) => applySort(whereOf(query, where), sort as never).limit(1), options)
     return rows[0] ?? null
   }
+  /** Refuses a write's read options (columns, relations) before the write sends anything. */
+  const checkReadOptions = (options: ReadOptions<DB, S, TB> | undefined): void => {
+    if (options === undefined) return
+    wantedOf(options)
+    const withSpec = options.with as Readonly<Record<string, unknown>> | undefined
+    if (withSpec !== undefined && !isEmptyObject(withSpec)) checkRelationSpec(state.tables, name, withSpec)
+  }
   const update = async (id: unknown, patch: unknown, options?: ReadOptions<DB, S, TB>) => {
     const key = parseId(state, id)
     const values = validateWrite(state, 'update', patch)
+    checkReadOptions(options)
     if (Object.keys(values).length > 0) {
       const result = await executor
         .updateTable(name)
@@ -538,6 +548,7 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     options: ReadOptions<DB, S, TB> | undefined,
     run: () => Promise<{ insertId: bigint | undefined }>,
   ) => {
+    checkReadOptions(options)
     const result = await run()
     const id = idOf(state, keyOfInsert(state, values, result.insertId))
     const row = await findById(id, options)

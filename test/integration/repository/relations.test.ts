@@ -269,3 +269,65 @@ describe('defineRepositorySchema', () => {
     )
   })
 })
+
+describe('a bad `with`', () => {
+  const users = () => createRepository(db, shop, 'users')
+  const refusedBeforeSql = async (call: () => Promise<unknown>, check: (error: unknown) => boolean) => {
+    statements.length = 0
+    const error = await call().then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
+    expect(check(error), String(error)).toBe(true)
+    expect(statements).toEqual([])
+  }
+
+  it('is refused before any SQL, whether or not a row matches', async () => {
+    const bogus = { with: { bogus: true } } as never
+    const isUnknown = (error: unknown) =>
+      InvalidOptionsError.is(error) && /with\.bogus is not a relation of users/.test(error.message)
+    await refusedBeforeSql(() => users().findMany(bogus), isUnknown)
+    await refusedBeforeSql(() => users().findById(999_999_999, bogus), isUnknown)
+    await refusedBeforeSql(
+      () => users().findMany({ where: (eb) => eb('id', '<', 0), ...(bogus as object) }),
+      isUnknown,
+    )
+  })
+
+  it('is refused before any SQL at a nested level, and for a nested sort or column', async () => {
+    await refusedBeforeSql(
+      () => users().findMany({ with: { orders: { with: { nope: true } } } } as never),
+      (error) =>
+        InvalidOptionsError.is(error) && /with\.nope is not a relation of orders/.test(error.message),
+    )
+    await refusedBeforeSql(
+      () => users().findMany({ with: { orders: { sort: '-no_such_column' } } } as never),
+      (error) => error instanceof Error && /no_such_column/.test(error.message),
+    )
+    await refusedBeforeSql(
+      () => users().findMany({ with: { orders: { select: ['no_such_column'] } } } as never),
+      (error) => error instanceof Error && /no_such_column/.test(error.message),
+    )
+  })
+})
+
+describe('a write with bad read options', () => {
+  it('writes nothing: create, update and upsert refuse an unknown relation or column before any SQL', async () => {
+    const users = createRepository(db, shop, 'users')
+    const [first] = await db.selectFrom('users').select(['id', 'first_name']).orderBy('id').limit(1).execute()
+    const email = `bad-with-${process.pid}@example.com`
+    const input = { email, first_name: 'Bad', last_name: 'With' }
+    for (const options of [{ with: { bogus: true } }, { select: ['no_such_column'] }] as never[]) {
+      statements.length = 0
+      await expect(users.create(input, options)).rejects.toThrow(/bogus|no_such_column/)
+      await expect(users.upsert(input, options)).rejects.toThrow(/bogus|no_such_column/)
+      await expect(users.update(first!.id, { first_name: 'Changed' }, options)).rejects.toThrow(
+        /bogus|no_such_column/,
+      )
+      expect(statements).toEqual([])
+    }
+    expect(await db.selectFrom('users').select('id').where('email', '=', email).execute()).toEqual([])
+    const [after] = await db.selectFrom('users').select('first_name').where('id', '=', first!.id).execute()
+    expect(after?.first_name).toBe(first!.first_name)
+  })
+})
