@@ -45,13 +45,8 @@ export function registerQueryMetrics(metrics: QueryMetrics, registry: Registry =
         })
         break
       case 'gauge':
-        new Gauge({
-          ...config,
-          collect() {
-            this.reset()
-            for (const sample of current()?.samples ?? []) this.set(sample.labels, sample.value)
-          },
-        })
+        // Read as the family is at each scrape: no sample (not a 0) while, e.g., the pool does not exist yet.
+        new FamilyGauge(config, current)
         break
       case 'histogram':
         new FamilyHistogram(config, current)
@@ -61,6 +56,43 @@ export function registerQueryMetrics(metrics: QueryMetrics, registry: Registry =
 }
 
 type HistogramValues = Awaited<ReturnType<Histogram['get']>>
+type GaugeValues = Awaited<ReturnType<Gauge['get']>>
+
+/** The family's samples as prom-client's `get()` returns them. */
+function valuesOf(family: MetricFamily | undefined) {
+  return (family?.samples ?? []).map((sample) => ({
+    metricName: sample.name,
+    labels: sample.labels,
+    value: sample.value,
+  }))
+}
+
+/** A prom-client gauge whose values are the family's samples at each scrape. */
+class FamilyGauge extends Gauge {
+  readonly #read: () => MetricFamily | undefined
+  readonly #name: string
+  readonly #help: string
+
+  constructor(
+    config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] },
+    read: () => MetricFamily | undefined,
+  ) {
+    super(config)
+    this.#read = read
+    this.#name = config.name
+    this.#help = config.help
+  }
+
+  override async get(): Promise<GaugeValues> {
+    return {
+      name: this.#name,
+      help: this.#help,
+      type: 'gauge',
+      aggregator: 'sum',
+      values: valuesOf(this.#read()),
+    } as unknown as GaugeValues
+  }
+}
 
 /** A prom-client histogram whose values come from the query metrics' own buckets at each scrape. */
 class FamilyHistogram extends Histogram {
@@ -85,11 +117,7 @@ class FamilyHistogram extends Histogram {
       help: this.#help,
       type: 'histogram',
       aggregator: 'sum',
-      values: (family?.samples ?? []).map((sample) => ({
-        metricName: sample.name,
-        labels: sample.labels,
-        value: sample.value,
-      })),
+      values: valuesOf(family),
     } as unknown as HistogramValues
   }
 

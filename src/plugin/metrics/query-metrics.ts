@@ -584,40 +584,47 @@ class QueryMetricsRecorder {
         })),
       },
     ]
-    const pool = this.#readPool()
-    if (pool !== undefined) {
-      families.push(
-        {
-          name: `${prefix}pool_connections`,
-          help: 'Open pool connections, by state.',
-          type: 'gauge',
-          labelNames: [...names, 'state'],
-          samples: [
-            { name: `${prefix}pool_connections`, labels: { ...constant, state: 'idle' }, value: pool.idle },
-            {
-              name: `${prefix}pool_connections`,
-              labels: { ...constant, state: 'in_use' },
-              value: pool.inUse,
-            },
-          ],
-        },
-        {
-          name: `${prefix}pool_waiting`,
-          help: 'Callers waiting for a pool connection.',
-          type: 'gauge',
-          labelNames: names,
-          samples: [{ name: `${prefix}pool_waiting`, labels: { ...constant }, value: pool.waiting }],
-        },
+    // With `poolStats`, the pool families are always listed (without samples while the pool does not exist yet), so
+    // that a registry that reads the families once, before the pool is made, still exports the gauges.
+    if (this.#options.poolStats !== undefined) {
+      const pool = this.#readPool()
+      const gauge = (
+        name: string,
+        help: string,
+        labelNames: readonly string[],
+        samples: MetricFamily['samples'],
+      ) => families.push({ name: `${prefix}${name}`, help, type: 'gauge', labelNames, samples })
+      gauge(
+        'pool_connections',
+        'Open pool connections, by state.',
+        [...names, 'state'],
+        pool === undefined
+          ? []
+          : [
+              { name: `${prefix}pool_connections`, labels: { ...constant, state: 'idle' }, value: pool.idle },
+              {
+                name: `${prefix}pool_connections`,
+                labels: { ...constant, state: 'in_use' },
+                value: pool.inUse,
+              },
+            ],
       )
-      if (pool.max !== undefined) {
-        families.push({
-          name: `${prefix}pool_max_connections`,
-          help: 'The most connections the pool opens.',
-          type: 'gauge',
-          labelNames: names,
-          samples: [{ name: `${prefix}pool_max_connections`, labels: { ...constant }, value: pool.max }],
-        })
-      }
+      gauge(
+        'pool_waiting',
+        'Callers waiting for a pool connection.',
+        names,
+        pool === undefined
+          ? []
+          : [{ name: `${prefix}pool_waiting`, labels: { ...constant }, value: pool.waiting }],
+      )
+      gauge(
+        'pool_max_connections',
+        'The most connections the pool opens.',
+        names,
+        pool?.max === undefined
+          ? []
+          : [{ name: `${prefix}pool_max_connections`, labels: { ...constant }, value: pool.max }],
+      )
     }
     return families
   }
