@@ -1,5 +1,5 @@
 import { InvalidOptionsError } from '../error/invalid-options-error.js'
-import type { DatabaseOptions } from './database-options.js'
+import { checkUrl, type DatabaseOptions, redactUrl } from './database-options.js'
 
 /** The environment variables {@link databaseOptionsFromEnv} reads. */
 export type DatabaseEnv = Readonly<Record<string, string | undefined>>
@@ -9,8 +9,8 @@ export type DatabaseEnv = Readonly<Record<string, string | undefined>>
  * `DB_PASSWORD` and `DB_NAME` (`DB_SOCKET_PATH` for a Unix socket). The result is meant for
  * {@link createDatabase}, where it is validated; extra options can be spread over it.
  *
- * @throws {InvalidOptionsError} when neither `DATABASE_URL` nor `DB_HOST`/`DB_SOCKET_PATH` is set, or `DB_PORT`
- * is not a number.
+ * @throws {InvalidOptionsError} when `DATABASE_URL` is not a valid mysql:// URL, when neither it nor
+ *   `DB_HOST`/`DB_SOCKET_PATH` is set, or when `DB_PORT` is not a number.
  *
  * @example
  * ```ts
@@ -21,7 +21,16 @@ export type DatabaseEnv = Readonly<Record<string, string | undefined>>
  */
 export function databaseOptionsFromEnv(env: DatabaseEnv = process.env): DatabaseOptions {
   const url = env.DATABASE_URL?.trim()
-  if (url) return { url }
+  if (url) {
+    // Checked here too, so that the message names the variable the user set.
+    const problem = checkUrl(url)
+    if (problem !== undefined) {
+      throw new InvalidOptionsError('database environment', [
+        { path: 'DATABASE_URL', message: `DATABASE_URL ${problem} (got ${JSON.stringify(redactUrl(url))})` },
+      ])
+    }
+    return { url }
+  }
   const host = env.DB_HOST?.trim()
   const socketPath = env.DB_SOCKET_PATH?.trim()
   if (!host && !socketPath) {

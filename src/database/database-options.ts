@@ -242,7 +242,12 @@ function connectionFromFields(parsed: z.output<typeof DatabaseOptionsSchema>): C
 
 const URL_PROTOCOLS = new Set(['mysql:', 'mariadb:'])
 
-function checkUrl(url: string): string | undefined {
+/**
+ * What is wrong with a connection URL, as the end of a sentence ("must name a host"), or `undefined` when it is fine.
+ *
+ * @internal
+ */
+export function checkUrl(url: string): string | undefined {
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -251,6 +256,16 @@ function checkUrl(url: string): string | undefined {
   }
   if (!URL_PROTOCOLS.has(parsed.protocol)) return 'must start with mysql:// or mariadb://'
   if (!parsed.hostname) return 'must name a host'
+  // A `%` not followed by two hex digits would make decodeURIComponent throw a bare URIError later.
+  for (const [part, value] of [
+    ['user name', parsed.username],
+    ['password', parsed.password],
+    ['database name', parsed.pathname],
+  ] as const) {
+    if (!isDecodable(value)) {
+      return `has a malformed percent-escape in its ${part}: write a literal % as %25 (encodeURIComponent does)`
+    }
+  }
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''))
   if (database.includes('/')) return 'must name at most one database in its path'
   if (database.length > 64) return 'must name a database of at most 64 characters'
@@ -259,6 +274,15 @@ function checkUrl(url: string): string | undefined {
     return `has query parameters (${unknown.join(', ')}); give pool, ssl and other settings as options instead`
   }
   return undefined
+}
+
+function isDecodable(text: string): boolean {
+  try {
+    decodeURIComponent(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function connectionFromUrl(url: string): ConnectionSettings {

@@ -1,9 +1,12 @@
 import { inspect } from 'node:util'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { InvalidOptionsError, type OptionsProblem } from '../error/invalid-options-error.js'
 
 /** Field names whose values never appear in a message. */
 const SECRET_FIELD = /pass(word)?|secret|token|key$/i
+
+/** The password of a URL's user info (`scheme://user:password@`), kept up to the colon. */
+const URL_PASSWORD = /(\/\/[^/:@\s]*:)[^/@\s]*@/g
 
 /** Explanations for options that are refused on purpose, keyed by field name. */
 export type RefusedOptions = Readonly<Record<string, string>>
@@ -34,7 +37,28 @@ export function parseOptions<S extends z.ZodType>(
   for (const issue of result.error.issues) {
     problems.push(...describeIssue(issue, refused))
   }
-  throw new InvalidOptionsError(subject, problems, { cause: result.error })
+  // The cause keeps zod's issues for debugging, without the inputs that could hold a secret: every input of a
+  // secret-looking field, and every object or array (a password can sit inside one).
+  throw new InvalidOptionsError(subject, problems, {
+    cause: new z.ZodError(result.error.issues.map(withoutSecretInput)),
+  })
+}
+
+function withoutSecretInput(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  const path = issue.path.map(String).join('.')
+  const secret = SECRET_FIELD.test(path) || (typeof issue.input === 'object' && issue.input !== null)
+  let cleaned: z.core.$ZodIssue = issue
+  if (secret && 'input' in issue) {
+    const { input: _input, ...rest } = issue
+    cleaned = rest as z.core.$ZodIssue
+  }
+  if (cleaned.code === 'invalid_union') {
+    return {
+      ...cleaned,
+      errors: cleaned.errors.map((branch) => branch.map(withoutSecretInput)),
+    } as z.core.$ZodIssue
+  }
+  return cleaned
 }
 
 function describeIssue(issue: z.core.$ZodIssue, refused: RefusedOptions): OptionsProblem[] {
@@ -56,7 +80,11 @@ function describeIssue(issue: z.core.$ZodIssue, refused: RefusedOptions): Option
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing'
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)
+  if (typeof value === 'string') {
+    // A URL's password never appears, wherever the URL was given.
+    const shown = value.replace(URL_PASSWORD, '$1***@')
+    return JSON.stringify(shown.length > 80 ? `${shown.slice(0, 77)}...` : shown)
+  }
   if (typeof value === 'function') return 'a function'
   return inspect(value, {
     depth: 1,

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import {
   type DatabaseOptions,
@@ -179,5 +180,45 @@ describe(databaseOptionsFromEnv.name, () => {
     expect(() => databaseOptionsFromEnv({ DB_HOST: 'h', DB_PORT: 'x1' })).toThrow(
       'DB_PORT must be a port number from 1 to 65535 (got "x1")',
     )
+  })
+})
+
+describe('option errors keep secrets out', () => {
+  const caught = (run: () => unknown): unknown => {
+    try {
+      run()
+    } catch (error) {
+      return error
+    }
+    throw new Error('expected a throw')
+  }
+
+  it('leaves a non-string password out of the cause too, as console.error prints it', () => {
+    const error = caught(() => resolveDatabaseOptions({ host: 'h', password: 12_345_678 } as never))
+    expect(InvalidOptionsError.is(error)).toBe(true)
+    expect((error as Error).message).toContain('password must be a string (got [REDACTED])')
+    const printed = inspect(error, { depth: 10 })
+    expect(printed).not.toContain('12345678')
+    expect(JSON.stringify((error as { cause?: { issues?: unknown } }).cause?.issues)).not.toContain(
+      '12345678',
+    )
+  })
+
+  it('leaves secrets inside a whole options object out of the cause', () => {
+    const error = caught(() => resolveDatabaseOptions('mysql://u:hunter2@h/db' as never))
+    expect(inspect(error, { depth: 10 })).not.toContain('hunter2')
+  })
+
+  it('refuses a URL with a malformed percent-escape with a typed error naming the part and the fix', () => {
+    const url = 'mysql://app:50%off@127.0.0.1:3306/shop'
+    expect(messagesOf({ url })).toEqual([
+      'url has a malformed percent-escape in its password: write a literal % as %25 (encodeURIComponent does) (got "mysql://app:***@127.0.0.1:3306/shop")',
+    ])
+    const fromEnv = caught(() => databaseOptionsFromEnv({ DATABASE_URL: url }))
+    expect(InvalidOptionsError.is(fromEnv)).toBe(true)
+    expect((fromEnv as Error).message).toContain(
+      'DATABASE_URL has a malformed percent-escape in its password',
+    )
+    expect(inspect(fromEnv, { depth: 10 })).not.toContain('50%off')
   })
 })
