@@ -10,7 +10,7 @@ export interface IntrospectedColumn {
   readonly ordinal: number
   /** Lower case; `'json'` for MariaDB's JSON alias. */
   readonly dataType: string
-  /** Lower case, normalised (see `ColumnMetadata.columnType`). */
+  /** Lower case, normalised (see `ColumnMetadata.columnType`); ends `srid n` for a spatial column restricted to SRID n. */
   readonly columnType: string
   readonly nullable: boolean
   readonly default: ColumnDefault | null
@@ -85,6 +85,8 @@ interface ColumnRow {
   extra: string | null
   column_comment: string | null
   generation_expression: string | null
+  /** MySQL's SRS_ID: the SRID a spatial column is restricted to (`SRID n`), `null` when it takes any. */
+  srid: unknown
 }
 
 /**
@@ -119,7 +121,8 @@ export async function introspectSchema<DB>(
       CHARACTER_MAXIMUM_LENGTH as max_length, CHARACTER_OCTET_LENGTH as max_bytes,
       NUMERIC_PRECISION as numeric_precision, NUMERIC_SCALE as numeric_scale,
       DATETIME_PRECISION as datetime_precision, CHARACTER_SET_NAME as charset, COLUMN_TYPE as column_type,
-      EXTRA as extra, COLUMN_COMMENT as column_comment, GENERATION_EXPRESSION as generation_expression
+      EXTRA as extra, COLUMN_COMMENT as column_comment, GENERATION_EXPRESSION as generation_expression,
+      ${flavor === 'mysql' ? sql`SRS_ID` : sql`null`} as srid
     from information_schema.COLUMNS where TABLE_SCHEMA = database()
     order by ORDINAL_POSITION`.execute(raw)
   const statistics = await sql<{
@@ -169,12 +172,28 @@ export async function introspectSchema<DB>(
     <T>(name: (item: T) => string) =>
     (a: T, b: T) =>
       compareNames(name(a), name(b))
+  // MariaDB's REF_SYSTEM_ID (0 when not given, which restricts nothing) is in GEOMETRY_COLUMNS.
+  const mariadbSrids = new Map<string, number>()
+  if (flavor === 'mariadb') {
+    const geometries = await sql<{ table_name: string; column_name: string; srid: unknown }>`
+      select G_TABLE_NAME as table_name, G_GEOMETRY_COLUMN as column_name, SRID as srid
+      from information_schema.GEOMETRY_COLUMNS where G_TABLE_SCHEMA = database()`.execute(raw)
+    for (const row of geometries.rows) {
+      const srid = toNumber(row.srid)
+      if (srid !== null && srid !== 0) mariadbSrids.set(`${row.table_name}.${row.column_name}`, srid)
+    }
+  }
+
   const result: IntrospectedTable[] = []
   for (const table of [...tables.rows].sort(byName((row) => row.table_name))) {
     if (!keep(table.table_name)) continue
     const tableColumns = columns.rows
       .filter((row) => row.table_name === table.table_name)
-      .map((row) => readColumn(row, flavor, jsonColumns.has(`${row.table_name}.${row.column_name}`)))
+      .map((row) => {
+        const key = `${row.table_name}.${row.column_name}`
+        const srid = flavor === 'mariadb' ? (mariadbSrids.get(key) ?? null) : toNumber(row.srid)
+        return readColumn(row, flavor, jsonColumns.has(key), srid)
+      })
     const tableStats = statistics.rows.filter((row) => row.table_name === table.table_name)
     const indexNames = [...new Set(tableStats.map((row) => row.index_name))].sort(compareNames)
     const indexes = indexNames.map((name) => {
@@ -221,10 +240,17 @@ export async function introspectSchema<DB>(
   return { flavor, serverVersion: version, database, tables: result }
 }
 
-function readColumn(row: ColumnRow, flavor: ServerFlavor, isMariadbJson: boolean): IntrospectedColumn {
+function readColumn(
+  row: ColumnRow,
+  flavor: ServerFlavor,
+  isMariadbJson: boolean,
+  srid: number | null,
+): IntrospectedColumn {
   const dataType = isMariadbJson ? 'json' : row.data_type.toLowerCase()
   const rawType = row.column_type.toLowerCase()
-  const columnType = isMariadbJson ? 'json' : normaliseColumnType(rawType)
+  const normalised = isMariadbJson ? 'json' : normaliseColumnType(rawType)
+  // A spatial column restricted to one SRID takes only geometries of it: say so (COLUMN_TYPE does not).
+  const columnType = srid === null ? normalised : `${normalised} srid ${srid}`
   const extra = (row.extra ?? '').toLowerCase()
   const nullable = row.is_nullable.toUpperCase() === 'YES'
   const generated = /\bvirtual\b/.test(extra)
