@@ -349,8 +349,8 @@ export function normaliseColumnType(columnType: string): string {
 }
 
 /**
- * A CURRENT_TIMESTAMP expression in MariaDB's spelling (`current_timestamp()`, `current_timestamp(3)`); other
- * expressions unchanged.
+ * A CURRENT_TIMESTAMP expression in MariaDB's spelling (`current_timestamp()`, `current_timestamp(3)`), a hex
+ * literal as `x'00ff'` (MySQL writes `0x00ff`, MariaDB `X'00ff'`); other expressions unchanged.
  *
  * @internal
  */
@@ -359,6 +359,9 @@ export function normaliseExpression(expression: string): string {
     expression.trim(),
   )
   if (match) return `current_timestamp(${match[1] ?? ''})`
+  // A hex literal: MySQL writes 0x00ff, MariaDB X'00ff'.
+  const hex = /^(?:0x([0-9a-f]+)|x'([0-9a-f]*)')$/i.exec(expression.trim())
+  if (hex) return `x'${(hex[1] ?? hex[2] ?? '').toLowerCase()}'`
   return expression.trim()
 }
 

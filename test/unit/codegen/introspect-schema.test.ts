@@ -69,6 +69,11 @@ describe(normaliseExpression.name, () => {
     expect(normaliseExpression('now(6)')).toBe('current_timestamp(6)')
     expect(normaliseExpression('(rand())')).toBe('(rand())')
   })
+
+  it("spells a hex literal one way (MySQL writes 0x00ff, MariaDB X'00ff')", () => {
+    expect(normaliseExpression('0x00FF')).toBe("x'00ff'")
+    expect(normaliseExpression("X'00ff'")).toBe("x'00ff'")
+  })
 })
 
 describe(parseQuotedList.name, () => {
