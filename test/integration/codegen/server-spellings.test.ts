@@ -29,6 +29,11 @@ beforeAll(async () => {
       created_at datetime(3) not null default current_timestamp(3) on update current_timestamp(3),
       constraint parent_links_parent foreign key (parent_id) references parents (id)
     ) engine = InnoDB`.execute(test.db)
+  // The one clause spelled differently in the DDL itself: MySQL's SRID n is MariaDB's REF_SYSTEM_ID=n.
+  const wgs84 = onMysql ? sql`point srid 4326` : sql`point ref_system_id=4326`
+  await sql`create table places (id int not null primary key, location ${wgs84} null, anywhere point null)`.execute(
+    test.db,
+  )
   code = await generateCode(test.db as Kysely<unknown>)
 })
 
@@ -46,8 +51,8 @@ describe(`one schema, the same generated modules on every server (here ${testSer
 
   it('orders tables by code unit, not by the collation of information_schema', () => {
     // MariaDB's utf8mb3_general_ci would put parents first ('S' before '_'), MySQL's the reverse.
-    expect(Object.keys(code.schema.tables)).toEqual(['parent_links', 'parents'])
-    expect(code.zod).toContain('export const schemas = { parent_links, parents };')
+    expect(Object.keys(code.schema.tables)).toEqual(['parent_links', 'parents', 'places'])
+    expect(code.zod).toContain('export const schemas = { parent_links, parents, places };')
   })
 
   it("reads MySQL's DEFAULT ('text') as the literal MariaDB reports, and expressions spelled one way", () => {
@@ -64,6 +69,17 @@ describe(`one schema, the same generated modules on every server (here ${testSer
   it('types JSON the same on both servers (MySQL’s own type, MariaDB’s LONGTEXT alias)', () => {
     expect(column('payload')).toMatchObject({ dataType: 'json', columnType: 'json', maxLength: null })
     expect(code.types).toContain('payload: Generated<string | null>;')
+  })
+
+  it('names the SRID a spatial column is restricted to, however the server spells it', () => {
+    const places = code.schema.tables.places?.columns
+    expect(places?.location).toMatchObject({
+      dataType: 'point',
+      columnType: 'point srid 4326',
+      jsType: 'Buffer',
+    })
+    expect(places?.anywhere).toMatchObject({ dataType: 'point', columnType: 'point', jsType: 'Buffer' })
+    expect(code.types).toContain('`point srid 4326`')
   })
 
   it('gives MEDIUMINT UNSIGNED its 8 digits and reads an unspecified foreign key rule as RESTRICT', () => {
