@@ -22,6 +22,7 @@ export {
 } from './metadata.js'
 export {
   type CodegenResult,
+  type CodegenServer,
   type GenerateCodeOptions,
   type GeneratedCode,
   generateCode,

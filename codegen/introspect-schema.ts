@@ -10,7 +10,7 @@ export interface IntrospectedColumn {
   readonly ordinal: number
   /** Lower case; `'json'` for MariaDB's JSON alias. */
   readonly dataType: string
-  /** Lower case, normalised (see `ColumnMetadata.columnType`). */
+  /** Lower case, normalised (see `ColumnMetadata.columnType`); ends `srid n` for a spatial column restricted to SRID n. */
   readonly columnType: string
   readonly nullable: boolean
   readonly default: ColumnDefault | null
@@ -85,6 +85,8 @@ interface ColumnRow {
   extra: string | null
   column_comment: string | null
   generation_expression: string | null
+  /** MySQL's SRS_ID: the SRID a spatial column is restricted to (`SRID n`), `null` when it takes any. */
+  srid: unknown
 }
 
 /**
@@ -112,16 +114,17 @@ export async function introspectSchema<DB>(
 
   const tables = await sql<{ table_name: string; table_type: string; table_comment: string | null }>`
     select TABLE_NAME as table_name, TABLE_TYPE as table_type, TABLE_COMMENT as table_comment
-    from information_schema.TABLES where TABLE_SCHEMA = database() order by TABLE_NAME`.execute(raw)
+    from information_schema.TABLES where TABLE_SCHEMA = database()`.execute(raw)
   const columns = await sql<ColumnRow>`
     select TABLE_NAME as table_name, COLUMN_NAME as column_name, ORDINAL_POSITION as ordinal,
       COLUMN_DEFAULT as column_default, IS_NULLABLE as is_nullable, DATA_TYPE as data_type,
       CHARACTER_MAXIMUM_LENGTH as max_length, CHARACTER_OCTET_LENGTH as max_bytes,
       NUMERIC_PRECISION as numeric_precision, NUMERIC_SCALE as numeric_scale,
       DATETIME_PRECISION as datetime_precision, CHARACTER_SET_NAME as charset, COLUMN_TYPE as column_type,
-      EXTRA as extra, COLUMN_COMMENT as column_comment, GENERATION_EXPRESSION as generation_expression
+      EXTRA as extra, COLUMN_COMMENT as column_comment, GENERATION_EXPRESSION as generation_expression,
+      ${flavor === 'mysql' ? sql`SRS_ID` : sql`null`} as srid
     from information_schema.COLUMNS where TABLE_SCHEMA = database()
-    order by TABLE_NAME, ORDINAL_POSITION`.execute(raw)
+    order by ORDINAL_POSITION`.execute(raw)
   const statistics = await sql<{
     table_name: string
     index_name: string
@@ -132,7 +135,7 @@ export async function introspectSchema<DB>(
     select TABLE_NAME as table_name, INDEX_NAME as index_name, NON_UNIQUE as non_unique,
       COLUMN_NAME as column_name, INDEX_TYPE as index_type
     from information_schema.STATISTICS where TABLE_SCHEMA = database()
-    order by TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`.execute(raw)
+    order by SEQ_IN_INDEX`.execute(raw)
   const references = await sql<{
     table_name: string
     constraint_name: string
@@ -150,7 +153,7 @@ export async function introspectSchema<DB>(
       on r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA and r.CONSTRAINT_NAME = k.CONSTRAINT_NAME
         and r.TABLE_NAME = k.TABLE_NAME
     where k.TABLE_SCHEMA = database() and k.REFERENCED_TABLE_NAME is not null
-    order by k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`.execute(raw)
+    order by k.ORDINAL_POSITION`.execute(raw)
   // MariaDB's JSON is LONGTEXT with a column-level CHECK (json_valid(`column`)) named after the column.
   const jsonColumns = new Set<string>()
   if (flavor === 'mariadb') {
@@ -163,14 +166,36 @@ export async function introspectSchema<DB>(
     }
   }
 
+  // Names are ordered here, not by `order by`: the servers compare information_schema names under different
+  // collations (MariaDB's utf8mb3_general_ci puts `accounts` before `account_transactions`, MySQL's the reverse).
+  const byName =
+    <T>(name: (item: T) => string) =>
+    (a: T, b: T) =>
+      compareNames(name(a), name(b))
+  // MariaDB's REF_SYSTEM_ID (0 when not given, which restricts nothing) is in GEOMETRY_COLUMNS.
+  const mariadbSrids = new Map<string, number>()
+  if (flavor === 'mariadb') {
+    const geometries = await sql<{ table_name: string; column_name: string; srid: unknown }>`
+      select G_TABLE_NAME as table_name, G_GEOMETRY_COLUMN as column_name, SRID as srid
+      from information_schema.GEOMETRY_COLUMNS where G_TABLE_SCHEMA = database()`.execute(raw)
+    for (const row of geometries.rows) {
+      const srid = toNumber(row.srid)
+      if (srid !== null && srid !== 0) mariadbSrids.set(`${row.table_name}.${row.column_name}`, srid)
+    }
+  }
+
   const result: IntrospectedTable[] = []
-  for (const table of tables.rows) {
+  for (const table of [...tables.rows].sort(byName((row) => row.table_name))) {
     if (!keep(table.table_name)) continue
     const tableColumns = columns.rows
       .filter((row) => row.table_name === table.table_name)
-      .map((row) => readColumn(row, flavor, jsonColumns.has(`${row.table_name}.${row.column_name}`)))
+      .map((row) => {
+        const key = `${row.table_name}.${row.column_name}`
+        const srid = flavor === 'mariadb' ? (mariadbSrids.get(key) ?? null) : toNumber(row.srid)
+        return readColumn(row, flavor, jsonColumns.has(key), srid)
+      })
     const tableStats = statistics.rows.filter((row) => row.table_name === table.table_name)
-    const indexNames = [...new Set(tableStats.map((row) => row.index_name))]
+    const indexNames = [...new Set(tableStats.map((row) => row.index_name))].sort(compareNames)
     const indexes = indexNames.map((name) => {
       const parts = tableStats.filter((row) => row.index_name === name)
       return {
@@ -186,7 +211,7 @@ export async function introspectSchema<DB>(
           .filter((row) => row.table_name === table.table_name)
           .map((row) => row.constraint_name),
       ),
-    ]
+    ].sort(compareNames)
     result.push({
       name: table.table_name,
       kind: /view/i.test(table.table_type) ? 'view' : 'table',
@@ -205,8 +230,8 @@ export async function introspectSchema<DB>(
           columns: parts.map((row) => row.column_name),
           referencedTable: parts[0]?.referenced_table ?? '',
           referencedColumns: parts.map((row) => row.referenced_column),
-          onUpdate: parts[0]?.update_rule ?? 'RESTRICT',
-          onDelete: parts[0]?.delete_rule ?? 'RESTRICT',
+          onUpdate: normaliseReferentialAction(parts[0]?.update_rule ?? 'RESTRICT'),
+          onDelete: normaliseReferentialAction(parts[0]?.delete_rule ?? 'RESTRICT'),
         }
       }),
       indexes: indexes.filter((index) => index.name !== 'PRIMARY'),
@@ -215,10 +240,17 @@ export async function introspectSchema<DB>(
   return { flavor, serverVersion: version, database, tables: result }
 }
 
-function readColumn(row: ColumnRow, flavor: ServerFlavor, isMariadbJson: boolean): IntrospectedColumn {
+function readColumn(
+  row: ColumnRow,
+  flavor: ServerFlavor,
+  isMariadbJson: boolean,
+  srid: number | null,
+): IntrospectedColumn {
   const dataType = isMariadbJson ? 'json' : row.data_type.toLowerCase()
   const rawType = row.column_type.toLowerCase()
-  const columnType = isMariadbJson ? 'json' : normaliseColumnType(rawType)
+  const normalised = isMariadbJson ? 'json' : normaliseColumnType(rawType)
+  // A spatial column restricted to one SRID takes only geometries of it: say so (COLUMN_TYPE does not).
+  const columnType = srid === null ? normalised : `${normalised} srid ${srid}`
   const extra = (row.extra ?? '').toLowerCase()
   const nullable = row.is_nullable.toUpperCase() === 'YES'
   const generated = /\bvirtual\b/.test(extra)
@@ -231,6 +263,7 @@ function readColumn(row: ColumnRow, flavor: ServerFlavor, isMariadbJson: boolean
   const onUpdate = /on update (.+)$/.exec(extra)?.[1]
   const isTime = dataType === 'datetime' || dataType === 'timestamp' || dataType === 'time'
   const isText = row.charset !== null && dataType !== 'json'
+  const unsigned = /\b(unsigned|zerofill)\b/.test(rawType)
   return {
     name: row.column_name,
     ordinal: Number(row.ordinal),
@@ -245,13 +278,56 @@ function readColumn(row: ColumnRow, flavor: ServerFlavor, isMariadbJson: boolean
     setValues: dataType === 'set' ? parseQuotedList(row.column_type) : null,
     maxLength: dataType === 'json' ? null : toNumber(row.max_length),
     maxBytes: dataType === 'json' ? null : toNumber(row.max_bytes),
-    precision: toNumber(row.numeric_precision),
+    precision: integerPrecision(dataType, unsigned) ?? toNumber(row.numeric_precision),
     scale: toNumber(row.numeric_scale),
     fsp: isTime ? (toNumber(row.datetime_precision) ?? 0) : null,
-    unsigned: /\b(unsigned|zerofill)\b/.test(rawType),
+    unsigned,
     charset: isText ? row.charset : null,
     comment: row.column_comment || null,
   }
+}
+
+/**
+ * Orders names by UTF-16 code unit, as kysely-codegen orders the `DB` interface, so that every server gives the same
+ * order whatever the collation of its information_schema.
+ *
+ * @internal
+ */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/**
+ * A foreign key's ON UPDATE / ON DELETE rule with `NO ACTION` read as `RESTRICT`. InnoDB checks both immediately,
+ * so they are the same rule; MySQL reports a rule left unspecified as `NO ACTION`, MariaDB as `RESTRICT`.
+ *
+ * @internal
+ */
+export function normaliseReferentialAction(rule: string): string {
+  const upper = rule.trim().toUpperCase()
+  return upper === 'NO ACTION' ? 'RESTRICT' : upper
+}
+
+/**
+ * The number of decimal digits of an integer type's largest value, as MariaDB reports `NUMERIC_PRECISION` (MySQL
+ * reports 7 for MEDIUMINT UNSIGNED, whose largest value 16777215 has 8 digits).
+ *
+ * @internal
+ */
+export function integerPrecision(dataType: string, unsigned: boolean): number | null {
+  const bits = INTEGER_BITS[dataType]
+  if (bits === undefined) return null
+  const max = unsigned ? 2n ** BigInt(bits) - 1n : 2n ** BigInt(bits - 1) - 1n
+  return String(max).length
+}
+
+const INTEGER_BITS: Readonly<Record<string, number>> = {
+  tinyint: 8,
+  smallint: 16,
+  mediumint: 24,
+  int: 32,
+  integer: 32,
+  bigint: 64,
 }
 
 function toNumber(value: unknown): number | null {
@@ -273,8 +349,8 @@ export function normaliseColumnType(columnType: string): string {
 }
 
 /**
- * A CURRENT_TIMESTAMP expression in MariaDB's spelling (`current_timestamp()`, `current_timestamp(3)`); other
- * expressions unchanged.
+ * A CURRENT_TIMESTAMP expression in MariaDB's spelling (`current_timestamp()`, `current_timestamp(3)`), a hex
+ * literal as `x'00ff'` (MySQL writes `0x00ff`, MariaDB `X'00ff'`); other expressions unchanged.
  *
  * @internal
  */
@@ -283,13 +359,19 @@ export function normaliseExpression(expression: string): string {
     expression.trim(),
   )
   if (match) return `current_timestamp(${match[1] ?? ''})`
+  // A hex literal: MySQL writes 0x00ff, MariaDB X'00ff'.
+  const hex = /^(?:0x([0-9a-f]+)|x'([0-9a-f]*)')$/i.exec(expression.trim())
+  if (hex) return `x'${(hex[1] ?? hex[2] ?? '').toLowerCase()}'`
   return expression.trim()
 }
 
 /**
  * Reads `COLUMN_DEFAULT`. MariaDB (10.2.7+) quotes string literals (`'active'`), spells a NULL default as the text
  * `NULL` and writes expressions bare (`current_timestamp(3)`); MySQL 8 writes literals unquoted, reports no
- * default and DEFAULT NULL both as SQL NULL, and marks expression defaults with `DEFAULT_GENERATED` in EXTRA.
+ * default and DEFAULT NULL both as SQL NULL, and marks expression defaults with `DEFAULT_GENERATED` in EXTRA,
+ * writing them escaped and with charset introducers (`_utf8mb4\\'abc\\'`). Both servers' spellings of the same
+ * default read the same: MySQL's `DEFAULT ('abc')` (its only way to give TEXT, BLOB or JSON a default) is the value
+ * `abc`, as MariaDB's `DEFAULT 'abc'` is.
  *
  * @internal
  */
@@ -307,10 +389,51 @@ export function parseColumnDefault(
     }
     return { kind: 'expression', sql: normaliseExpression(raw) }
   }
-  if (/\bdefault_generated\b/i.test(column.extra) || /^current_timestamp(\(\d*\))?$/i.test(raw)) {
-    return { kind: 'expression', sql: normaliseExpression(raw) }
+  if (/\bdefault_generated\b/i.test(column.extra)) {
+    // MySQL keeps an expression default escaped (`_utf8mb4\'abc\'`), with charset introducers on its strings.
+    const expression = stripCharsetIntroducers(raw.replace(/\\(.)/gs, '$1'))
+    // DEFAULT ('abc'), the only way MySQL gives TEXT, BLOB and JSON a default, is the constant 'abc'.
+    const quoted = /^'((?:[^'\\]|''|\\.)*)'$/s.exec(expression)
+    if (quoted?.[1] !== undefined) return { kind: 'value', value: unquoteMariadb(quoted[1]) }
+    return { kind: 'expression', sql: normaliseExpression(expression) }
   }
+  if (/^current_timestamp(\(\d*\))?$/i.test(raw)) return { kind: 'expression', sql: normaliseExpression(raw) }
   return { kind: 'value', value: raw }
+}
+
+/**
+ * An SQL expression without the charset introducers MySQL writes before its string literals
+ * (`concat(_utf8mb4'a',_utf8mb4'b')` becomes `concat('a','b')`, as MariaDB reports it); string contents untouched.
+ *
+ * @internal
+ */
+export function stripCharsetIntroducers(expression: string): string {
+  let result = ''
+  let index = 0
+  while (index < expression.length) {
+    const char = expression[index]!
+    if (char === "'" || char === '"' || char === '`') {
+      // Copy the quoted text as it is, with doubled or backslash-escaped quotes inside.
+      let end = index + 1
+      while (end < expression.length) {
+        if (expression[end] === '\\' && char !== '`') end += 2
+        else if (expression[end] === char && expression[end + 1] === char) end += 2
+        else if (expression[end] === char) break
+        else end++
+      }
+      result += expression.slice(index, end + 1)
+      index = end + 1
+      continue
+    }
+    const introducer = /^_[a-z0-9]+(?=')/i.exec(expression.slice(index))
+    if (introducer && !/[\w$]/.test(expression[index - 1] ?? '')) {
+      index += introducer[0].length
+      continue
+    }
+    result += char
+    index++
+  }
+  return result
 }
 
 function unquoteMariadb(text: string): string {

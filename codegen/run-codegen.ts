@@ -11,7 +11,7 @@ import type { SchemaMetadata } from '../src/schema/schema-metadata.js'
 import { type CheckResult, checkGeneratedFiles, type GeneratedFile } from './check.js'
 import { type CodegenConfig, createTableFilter, resolveCodegenConfig } from './codegen-options.js'
 import { generateTypes } from './generate-types.js'
-import { introspectSchema } from './introspect-schema.js'
+import { introspectSchema, type ServerFlavor } from './introspect-schema.js'
 import { buildSchemaMetadata, serializeMetadataModule } from './metadata.js'
 import { generateZodSchemas } from './zod-schemas.js'
 
@@ -41,6 +41,17 @@ export interface GeneratedCode {
   readonly schema: SchemaMetadata
   /** Warnings, e.g. `users.location has type "xyz" ...`. */
   readonly warnings: readonly string[]
+  /** The server the schema was read from (the modules are what codegen generates on it). */
+  readonly server: CodegenServer
+}
+
+/** The server codegen read the schema from. */
+export interface CodegenServer {
+  readonly flavor: ServerFlavor
+  /** `VERSION()`, e.g. `9.7.4` or `11.8.9-MariaDB`. */
+  readonly version: string
+  /** For messages: `MySQL 9.7.4`, `MariaDB 11.8.9`. */
+  readonly label: string
 }
 
 /**
@@ -79,6 +90,11 @@ export async function generateCode<DB>(
     zod: generateZodSchemas(mapped, { header, typesImport: options.typesImport ?? './db.js' }),
     schema: mapped.metadata,
     warnings,
+    server: {
+      flavor: schema.flavor,
+      version: schema.serverVersion,
+      label: `${schema.flavor === 'mysql' ? 'MySQL' : 'MariaDB'} ${/^[\d.]+/.exec(schema.serverVersion)?.[0] ?? schema.serverVersion}`,
+    },
   }
 }
 
@@ -123,6 +139,8 @@ export interface CodegenResult {
   readonly check: CheckResult | undefined
   readonly tables: number
   readonly warnings: readonly string[]
+  /** The server the schema was read from: with `check`, the files were compared with what it generates. */
+  readonly server: CodegenServer
 }
 
 /**
@@ -206,11 +224,27 @@ export async function runCodegen(options: RunCodegenOptions): Promise<CodegenRes
 
     if (options.check) {
       const check = await checkGeneratedFiles(files)
-      return { migrated, migrationsSkipped, files, check, tables, warnings: code.warnings }
+      return {
+        migrated,
+        migrationsSkipped,
+        files,
+        check,
+        tables,
+        warnings: code.warnings,
+        server: code.server,
+      }
     }
     await writeAll(files)
     for (const file of files) progress(`wrote ${relative(baseDir, file.path)}`)
-    return { migrated, migrationsSkipped, files, check: undefined, tables, warnings: code.warnings }
+    return {
+      migrated,
+      migrationsSkipped,
+      files,
+      check: undefined,
+      tables,
+      warnings: code.warnings,
+      server: code.server,
+    }
   } finally {
     await database.close({ timeoutMs: 2_000 })
   }

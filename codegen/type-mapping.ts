@@ -33,6 +33,7 @@ export type ValueType =
   | { readonly kind: 'bytes'; readonly maxBytes: number | null }
   | { readonly kind: 'bit'; readonly bits: number }
   | { readonly kind: 'geometry' }
+  | { readonly kind: 'vector'; readonly dimensions: number }
   | { readonly kind: 'unknown' }
 
 /** A value of `ValueType['kind']`. */
@@ -136,6 +137,11 @@ export function mapColumnType(column: MappableColumn, types: ResolvedTypeCastOpt
   if (BINARY_TYPES.has(dataType)) return { kind: 'bytes', maxBytes: column.maxBytes ?? column.maxLength }
   if (dataType === 'bit') return { kind: 'bit', bits: column.precision ?? 1 }
   if (GEOMETRY_TYPES.has(dataType)) return { kind: 'geometry' }
+  if (dataType === 'vector') {
+    // MySQL 9 and MariaDB 11.7+: VECTOR(n) holds n single-precision floats, 4 bytes each.
+    const dimensions = Number(/^vector\((\d+)\)/.exec(column.columnType)?.[1] ?? (column.maxBytes ?? 0) / 4)
+    return { kind: 'vector', dimensions }
+  }
   return { kind: 'unknown' }
 }
 
@@ -175,6 +181,7 @@ export function jsTypeOf(value: ValueType): ColumnJsType {
     case 'bytes':
     case 'bit':
     case 'geometry':
+    case 'vector':
       return 'Buffer'
     case 'unknown':
       return 'unknown'
@@ -239,6 +246,7 @@ export function tsTypesOf(value: ValueType): TsTypes {
         : same('string')
     case 'bytes':
     case 'geometry':
+    case 'vector':
       return same('Buffer')
     case 'bit':
       return { select: 'Buffer', insert: 'Buffer | number', alias: 'Bit' }

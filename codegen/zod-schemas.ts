@@ -24,7 +24,9 @@ const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
 /** The names the generated module's helpers take: a table of the same name is exported in `schemas` only. */
 const helperNames = (): ReadonlySet<string> =>
-  new Set([...`${HELPERS}${JSON_HELPER}`.matchAll(/^const (\w+)/gm)].map((match) => match[1]!))
+  new Set(
+    [...`${HELPERS}${JSON_HELPER}${VECTOR_HELPER}`.matchAll(/^const (\w+)/gm)].map((match) => match[1]!),
+  )
 
 /**
  * Writes the zod module: for each table a `row`, an `insert` and an `update` schema whose `z.infer` is exactly
@@ -45,11 +47,13 @@ export function generateZodSchemas(mapped: MappedSchema, options: GenerateZodSch
   const tableSources: string[] = []
   const names: string[] = []
   let usesJson = false
+  let usesVector = false
   for (const table of Object.values(mapped.metadata.tables)) {
     const fields: Record<ZodSchemaKind, string[]> = { row: [], insert: [], update: [] }
     for (const column of Object.values(table.columns)) {
       const value = mapped.valueTypes.get(table.name)?.get(column.name) ?? { kind: 'unknown' as const }
       if (value.kind === 'json' && value.mode === 'parsed') usesJson = true
+      if (value.kind === 'vector') usesVector = true
       const key = IDENTIFIER.test(column.name) ? column.name : JSON.stringify(column.name)
       fields.row.push(`${key}: ${zodSource(value, 'row', column)}`)
       if (column.insert !== 'never') {
@@ -78,7 +82,7 @@ export function generateZodSchemas(mapped: MappedSchema, options: GenerateZodSch
   return `${options.header}
 ${imports.join('\n')}
 
-${HELPERS}${usesJson ? JSON_HELPER : ''}
+${HELPERS}${usesJson ? JSON_HELPER : ''}${usesVector ? VECTOR_HELPER : ''}
 ${tableSources.join('\n\n')}
 
 /** Every table's schemas by its \`DB\` key. */
@@ -142,6 +146,8 @@ function selectSource(value: ValueType): string {
       return `bytes(${Math.ceil(value.bits / 8)})`
     case 'geometry':
       return 'bytes()'
+    case 'vector':
+      return `vector(${value.dimensions})`
     case 'unknown':
       return 'z.unknown()'
   }
@@ -320,6 +326,19 @@ const jsonText = () =>
       return false;
     }
   }, "must be JSON text");
+`
+
+/** The VECTOR helper, only in modules with a VECTOR column. */
+const VECTOR_HELPER = `
+const vector = (dimensions: number) =>
+  fast(
+    z
+      .instanceof(Buffer, { error: "must be a Buffer" })
+      .refine((value) => value.length === dimensions * 4, {
+        error: \`must be \${dimensions} single-precision floats (\${dimensions * 4} bytes)\`,
+      }),
+    (value) => value instanceof Buffer && value.length === dimensions * 4,
+  );
 `
 
 const JSON_HELPER = `

@@ -152,28 +152,6 @@ const jsonText = () =>
     }
   }, "must be JSON text");
 
-/** `accounts`: zod schemas of a selected row, an insert and an update. */
-export const accounts = {
-  row: z.strictObject({
-    id: integer(0, 4294967295),
-    owner_id: integer(0, 4294967295),
-    balance: decimalText(15, 2, false, true),
-    created_at: z.date(),
-  }),
-  insert: z.strictObject({
-    id: integer(0, 4294967295).optional(),
-    owner_id: integer(0, 4294967295),
-    balance: z.union([decimalText(15, 2, false, false), decimalNumber(15, 2, false)]).optional(),
-    created_at: z.union([z.date(), datetimeInput()]).optional(),
-  }),
-  update: z.strictObject({
-    id: integer(0, 4294967295).optional(),
-    owner_id: integer(0, 4294967295).optional(),
-    balance: z.union([decimalText(15, 2, false, false), decimalNumber(15, 2, false)]).optional(),
-    created_at: z.union([z.date(), datetimeInput()]).optional(),
-  }),
-};
-
 /** `account_transactions`: zod schemas of a selected row, an insert and an update. */
 export const account_transactions = {
   row: z.strictObject({
@@ -202,27 +180,24 @@ export const account_transactions = {
   }),
 };
 
-/** `orders`: zod schemas of a selected row, an insert and an update. */
-export const orders = {
+/** `accounts`: zod schemas of a selected row, an insert and an update. */
+export const accounts = {
   row: z.strictObject({
-    id: bigintText(0n, 18446744073709551615n),
-    user_id: integer(0, 4294967295),
-    status: z.enum(["pending","completed","cancelled"]),
-    total: decimalText(12, 2, false, true),
+    id: integer(0, 4294967295),
+    owner_id: integer(0, 4294967295),
+    balance: decimalText(15, 2, false, true),
     created_at: z.date(),
   }),
   insert: z.strictObject({
-    id: int8Input(0n, 18446744073709551615n).optional(),
-    user_id: integer(0, 4294967295),
-    status: z.enum(["pending","completed","cancelled"]).optional(),
-    total: z.union([decimalText(12, 2, false, false), decimalNumber(12, 2, false)]).optional(),
+    id: integer(0, 4294967295).optional(),
+    owner_id: integer(0, 4294967295),
+    balance: z.union([decimalText(15, 2, false, false), decimalNumber(15, 2, false)]).optional(),
     created_at: z.union([z.date(), datetimeInput()]).optional(),
   }),
   update: z.strictObject({
-    id: int8Input(0n, 18446744073709551615n).optional(),
-    user_id: integer(0, 4294967295).optional(),
-    status: z.enum(["pending","completed","cancelled"]).optional(),
-    total: z.union([decimalText(12, 2, false, false), decimalNumber(12, 2, false)]).optional(),
+    id: integer(0, 4294967295).optional(),
+    owner_id: integer(0, 4294967295).optional(),
+    balance: z.union([decimalText(15, 2, false, false), decimalNumber(15, 2, false)]).optional(),
     created_at: z.union([z.date(), datetimeInput()]).optional(),
   }),
 };
@@ -249,6 +224,31 @@ export const order_items = {
     product_name: chars(200).optional(),
     quantity: integer(0, 4294967295).optional(),
     price: z.union([decimalText(12, 2, false, false), decimalNumber(12, 2, false)]).optional(),
+  }),
+};
+
+/** `orders`: zod schemas of a selected row, an insert and an update. */
+export const orders = {
+  row: z.strictObject({
+    id: bigintText(0n, 18446744073709551615n),
+    user_id: integer(0, 4294967295),
+    status: z.enum(["pending","completed","cancelled"]),
+    total: decimalText(12, 2, false, true),
+    created_at: z.date(),
+  }),
+  insert: z.strictObject({
+    id: int8Input(0n, 18446744073709551615n).optional(),
+    user_id: integer(0, 4294967295),
+    status: z.enum(["pending","completed","cancelled"]).optional(),
+    total: z.union([decimalText(12, 2, false, false), decimalNumber(12, 2, false)]).optional(),
+    created_at: z.union([z.date(), datetimeInput()]).optional(),
+  }),
+  update: z.strictObject({
+    id: int8Input(0n, 18446744073709551615n).optional(),
+    user_id: integer(0, 4294967295).optional(),
+    status: z.enum(["pending","completed","cancelled"]).optional(),
+    total: z.union([decimalText(12, 2, false, false), decimalNumber(12, 2, false)]).optional(),
+    created_at: z.union([z.date(), datetimeInput()]).optional(),
   }),
 };
 
@@ -290,4 +290,4 @@ export const users = {
 };
 
 /** Every table's schemas by its `DB` key. */
-export const schemas = { accounts, account_transactions, orders, order_items, users };
+export const schemas = { account_transactions, accounts, order_items, orders, users };

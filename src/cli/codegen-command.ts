@@ -77,10 +77,16 @@ DB_USER, DB_PASSWORD, DB_NAME.`,
         else io.stdout.write(`stale    ${where}: ${file.summary}\n`)
       }
       if (result.check.fresh) {
-        io.stdout.write('generated files are up to date\n')
+        io.stdout.write(
+          `generated files are up to date (as codegen generates them on ${result.server.label})\n`,
+        )
         return 0
       }
-      io.stderr.write('generated files are stale: run `kysely-toolkit codegen` and commit the result\n')
+      io.stderr.write(
+        `generated files are stale: they differ from what codegen generates on ${result.server.label}; run ` +
+          '`kysely-toolkit codegen` and commit the result (generate and check on the server family you deploy to: ' +
+          'see "Servers" in docs/codegen.md for what MySQL and MariaDB report differently)\n',
+      )
       return 1
     } catch (error) {
       if (MigrationFailedError.is(error)) {

@@ -37,7 +37,8 @@ export type JsonMode = (typeof JSON_MODES)[number]
  *
  * DECIMAL is always a string (no binary float can hold it), TIME always a string (it spans -838:59:59 to
  * 838:59:59), binary strings, BIT and spatial values always `Buffer` (spatial values in the server's internal
- * format: a 4-byte SRID then WKB, which inserts back unchanged), SET a comma-separated string.
+ * format: a 4-byte SRID then WKB, which inserts back unchanged), VECTOR(n) (MySQL 9, MariaDB 11.7+) a `Buffer` of n
+ * little-endian single-precision floats on both servers (it inserts back unchanged), SET a comma-separated string.
  */
 export interface TypeCastOptions {
   /**
@@ -184,6 +185,8 @@ export function createTypeCast(options: TypeCastOptions = {}): TypeCast {
       case 'JSON':
         return readJson(field, parseJson)
       case 'GEOMETRY':
+      // MySQL 9's VECTOR, which mysql2 would read as an array that the pool cannot bind back: its bytes, as MariaDB's.
+      case 'VECTOR':
         return field.buffer()
       default:
         return next()
@@ -213,6 +216,7 @@ const TYPE_CODES = {
   DATETIME: 12,
   NEWDATE: 14,
   VARCHAR: 15,
+  VECTOR: 242,
   JSON: 245,
   TINY_BLOB: 249,
   MEDIUM_BLOB: 250,
@@ -271,6 +275,7 @@ export function createCastFilter(
         return bigintAsBigint
       case TYPE_CODES.JSON:
       case TYPE_CODES.GEOMETRY:
+      case TYPE_CODES.VECTOR:
         return true
       default:
         return false

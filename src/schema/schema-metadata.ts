@@ -42,7 +42,8 @@ export interface ColumnMetadata {
   readonly dataType: string
   /**
    * `COLUMN_TYPE`, lower case and normalised across servers: integer display widths dropped (except
-   * `tinyint(1)`), as MySQL 8.0.19+ reports them; `year(4)` is `year`; MariaDB's JSON is `json`.
+   * `tinyint(1)`), as MySQL 8.0.19+ reports them; `year(4)` is `year`; MariaDB's JSON is `json`; a spatial column
+   * restricted to one SRID (MySQL's `SRID n`, MariaDB's `REF_SYSTEM_ID=n`) ends `srid n` (`point srid 4326`).
    */
   readonly columnType: string
   /** What the value is at run time (see {@link ColumnJsType}). */

@@ -9,6 +9,8 @@ import type * as camelZod from '../fixtures/every-type/generated/camel/zod.js'
 import type { DB } from '../fixtures/every-type/generated/default/db.js'
 import type { ColumnName, metadata } from '../fixtures/every-type/generated/default/metadata.js'
 import type * as everyZod from '../fixtures/every-type/generated/default/zod.js'
+import type { DB as MysqlDB } from '../fixtures/every-type/mysql/generated/default/db.js'
+import type * as mysqlZod from '../fixtures/every-type/mysql/generated/default/zod.js'
 
 /** Kysely's Insertable is an intersection of two mapped types; flattened, it is the same object type zod infers. */
 type Flat<T> = { [K in keyof T]: T[K] }
@@ -152,5 +154,19 @@ describe('generated example shop types', () => {
       (typeof exampleMetadata.tables.orders.foreignKeys)[0]['referencedTable']
     >().toEqualTypeOf<'users'>()
     expectTypeOf<Selectable<ExampleDB['orders']>['id']>().toEqualTypeOf<string>()
+  })
+})
+
+describe('generated every_type types (MySQL variant)', () => {
+  type MysqlRow = Selectable<MysqlDB['every_type']>
+
+  it('types the columns both variants have the same, and MySQL’s own as Buffer', () => {
+    expectTypeOf<Omit<MysqlRow, 'vector_value' | 'point_wgs84'>>().toEqualTypeOf<Row>()
+    expectTypeOf<MysqlRow['vector_value']>().toEqualTypeOf<Buffer | null>()
+    expectTypeOf<MysqlRow['point_wgs84']>().toEqualTypeOf<Buffer | null>()
+    expectTypeOf<z.infer<typeof mysqlZod.every_type.row>>().toEqualTypeOf<Flat<MysqlRow>>()
+    expectTypeOf<z.infer<typeof mysqlZod.every_type.insert>>().toEqualTypeOf<
+      Flat<Insertable<MysqlDB['every_type']>>
+    >()
   })
 })

@@ -7,6 +7,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { runCli } from '../../../src/cli/run-cli.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.js'
+import { onMysql } from '../../helpers/test-server.js'
 
 const serverUrl = inject('serverUrl')
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -81,6 +82,11 @@ describe('kysely-toolkit codegen', () => {
     expect(result.stdout).toContain('fresh    example/generated/db.ts')
     expect(result.stdout).toContain('fresh    example/generated/metadata.ts')
     expect(result.stdout).toContain('fresh    example/generated/zod.ts')
+    // The committed files are what every server generates from these migrations; the check names the one it asked.
+    expect(result.stdout).toMatch(
+      /generated files are up to date \(as codegen generates them on (MySQL|MariaDB) [\d.]+\)/,
+    )
+    expect(result.stdout).toContain(onMysql ? 'on MySQL ' : 'on MariaDB ')
     expect(result.code).toBe(0)
     const metadata = await readFile(join(REPO_ROOT, 'example/generated/metadata.ts'), 'utf8')
     expect(metadata).not.toContain('kysely_migration')
@@ -108,7 +114,10 @@ export async function up(db) { await sql\`alter table notes add column title var
     )
     expect(stale.stdout).toContain('stale    generated/metadata.ts')
     expect(stale.stdout).toContain('stale    generated/zod.ts')
-    expect(stale.stderr).toContain('generated files are stale')
+    expect(stale.stderr).toContain(
+      `generated files are stale: they differ from what codegen generates on ${onMysql ? 'MySQL' : 'MariaDB'} `,
+    )
+    expect(stale.stderr).toContain('see "Servers" in docs/codegen.md')
     // --check wrote nothing.
     expect(await readFile(join(dir, 'generated/db.ts'), 'utf8')).not.toContain('title')
 

@@ -102,7 +102,7 @@ describe(buildSchemaMetadata.name, () => {
         comment: null,
         columns: [
           { ...baseColumn, name: 'point_id' },
-          { ...baseColumn, name: 'embedding', dataType: 'vector', columnType: 'vector(3)', ordinal: 2 },
+          { ...baseColumn, name: 'embedding', dataType: 'xmltype', columnType: 'xmltype', ordinal: 2 },
         ],
         primaryKey: ['point_id'],
         uniqueKeys: [],
@@ -127,7 +127,7 @@ describe(buildSchemaMetadata.name, () => {
       types: TYPE_CAST_DEFAULTS,
       onUnknownType: (column, columnType) => warnings.push(`${column} ${columnType}`),
     })
-    expect(warnings).toEqual(['map_points.embedding vector(3)'])
+    expect(warnings).toEqual(['map_points.embedding xmltype'])
     expect(metadata.tables.map_points?.columns.embedding?.jsType).toBe('unknown')
   })
 

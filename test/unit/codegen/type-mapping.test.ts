@@ -152,8 +152,25 @@ describe(mapColumnType.name, () => {
     expect(mapColumnType(column('point', 'point'), defaults)).toEqual({ kind: 'geometry' })
   })
 
+  it('maps VECTOR(n) (MySQL 9, MariaDB 11.7+) to n single-precision floats in a Buffer', () => {
+    expect(mapColumnType(column('vector', 'vector(3)', { maxLength: 12, maxBytes: 12 }), defaults)).toEqual({
+      kind: 'vector',
+      dimensions: 3,
+    })
+    expect(tsTypesOf({ kind: 'vector', dimensions: 3 })).toEqual({
+      select: 'Buffer',
+      insert: 'Buffer',
+      alias: undefined,
+    })
+    expect(jsTypeOf({ kind: 'vector', dimensions: 3 })).toBe('Buffer')
+  })
+
+  it('maps a spatial column restricted to an SRID as any spatial column', () => {
+    expect(mapColumnType(column('point', 'point srid 4326'), defaults)).toEqual({ kind: 'geometry' })
+  })
+
   it('falls back to unknown for a type it does not know', () => {
-    expect(mapColumnType(column('vector', 'vector(3)'), defaults)).toEqual({ kind: 'unknown' })
+    expect(mapColumnType(column('xmltype', 'xmltype'), defaults)).toEqual({ kind: 'unknown' })
   })
 })
 

@@ -2,8 +2,10 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { zodSource } from '../../../codegen/zod-schemas.js'
 import { EVERY_TYPE_ROWS } from '../../fixtures/every-type/every-type.js'
+import { EVERY_TYPE_MYSQL_ROWS, vectorBytes } from '../../fixtures/every-type/every-type-mysql.js'
 import { everyType } from '../../fixtures/every-type/generated/camel/zod.js'
 import { every_type } from '../../fixtures/every-type/generated/default/zod.js'
+import { every_type as mysqlEveryType } from '../../fixtures/every-type/mysql/generated/default/zod.js'
 
 const base = EVERY_TYPE_ROWS[3]!
 const accepts = (input: Record<string, unknown>) => every_type.insert.safeParse({ ...base, ...input }).success
@@ -133,5 +135,21 @@ describe('generated zod schemas (every_type)', () => {
     expect(accepts({ bit_one: 2 })).toBe(false)
     expect(everyType.row.shape.jsonValue.safeParse({ a: [1, null] }).success).toBe(true)
     expect(everyType.row.shape.jsonValue.safeParse({ a: () => 1 }).success).toBe(false)
+  })
+})
+
+describe('generated zod schemas (every_type, MySQL variant)', () => {
+  const mysqlBase = EVERY_TYPE_MYSQL_ROWS[3]!
+
+  it('accept every MySQL edge row, and check VECTOR(3) as exactly 12 bytes', () => {
+    for (const row of EVERY_TYPE_MYSQL_ROWS)
+      expect(mysqlEveryType.insert.safeParse(row).error).toBeUndefined()
+    const vector = (value: unknown) => mysqlEveryType.insert.safeParse({ ...mysqlBase, vector_value: value })
+    expect(vector(vectorBytes([1, 2, 3])).success).toBe(true)
+    expect(vector(null).success).toBe(true)
+    expect(vector(vectorBytes([1, 2])).error?.issues.map((issue) => issue.message)).toEqual([
+      'must be 3 single-precision floats (12 bytes)',
+    ])
+    expect(vector([1, 2, 3]).error?.issues.map((issue) => issue.message)).toEqual(['must be a Buffer'])
   })
 })
