@@ -16,15 +16,6 @@ export const testServer: TestServerInfo = inject('testServer')
 /** Oracle MySQL (as opposed to MariaDB). */
 export const onMysql = testServer.flavor === 'mysql'
 
-/** MariaDB (as opposed to Oracle MySQL). */
-export const onMariadb = testServer.flavor === 'mariadb'
-
-/** Whether the server's version is at least `major.minor`. */
-export function versionAtLeast(major: number, minor = 0): boolean {
-  const [a = 0, b = 0] = testServer.version.split('.').map(Number)
-  return a > major || (a === major && b >= minor)
-}
-
 /**
  * What an integer expression (a literal such as `select 1`, a bound number, `SLEEP()`) reads as under the default
  * `types`: MySQL types it BIGINT, read as a decimal string; MariaDB types it INT, read as a number.
