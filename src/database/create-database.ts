@@ -127,6 +127,7 @@ export function createGuardedPool(resolved: ResolvedDatabaseOptions): GuardedPoo
     validateAfterIdleMs: poolOptions.validateAfterIdleMs,
     sessionTimeZone: sessionTimeZoneOf(resolved.timezone),
     cast: { typeCast: createTypeCast(resolved.types), needed: createCastFilter(resolved.types) },
+    redactErrors: resolved.redactErrors,
   })
   guarded.setShutdownTimeout(resolved.shutdown.timeoutMs)
   return guarded

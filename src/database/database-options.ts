@@ -1,5 +1,6 @@
 import type { KyselyPlugin, LogConfig } from 'kysely'
 import { z } from 'zod'
+import { RedactionOptionsSchema, SensitiveColumns } from '../plugin/logging/redaction.js'
 import { parseOptions } from '../util/parse-options.js'
 import { type ResolvedTypeCastOptions, TYPE_CAST_DEFAULTS, TypeCastOptionsSchema } from './type-cast.js'
 
@@ -85,6 +86,18 @@ const DatabaseOptionsSchema = z
      * datetime: 'date', json: 'string' }`.
      */
     types: TypeCastOptionsSchema.default(() => ({ ...TYPE_CAST_DEFAULTS })),
+    /**
+     * The rules by which a failed statement's values are scrubbed from the errors the database throws: the query
+     * logger's (`RedactionOptions`: sensitive column names and patterns), applied to the driver error's `sql`,
+     * `message`, `sqlMessage` and stack and to `UniqueViolationError.value` before anyone sees them. `false` leaves
+     * errors as the driver made them. Defaults to `{}`: the logger's default sensitive columns
+     * (`DEFAULT_SENSITIVE_COLUMNS`).
+     */
+    redactErrors: z
+      .union([z.literal(false), RedactionOptionsSchema], {
+        error: 'must be false or redaction options ({ columns, tables, isSensitive })',
+      })
+      .default(() => ({})),
     plugins: z
       .array(
         z.custom<KyselyPlugin>(
@@ -186,6 +199,8 @@ export interface ResolvedDatabaseOptions {
   readonly plugins: readonly KyselyPlugin[]
   /** How column values are read; see `TypeCastOptions` for each default. */
   readonly types: ResolvedTypeCastOptions
+  /** Which values are scrubbed from errors; `undefined` when `redactErrors` is `false`. */
+  readonly redactErrors: SensitiveColumns | undefined
 }
 
 /**
@@ -226,6 +241,7 @@ export function resolveDatabaseOptions(options: DatabaseOptions): ResolvedDataba
     log: parsed.log,
     plugins: parsed.plugins,
     types: parsed.types,
+    redactErrors: parsed.redactErrors === false ? undefined : new SensitiveColumns(parsed.redactErrors),
   })
 }
 

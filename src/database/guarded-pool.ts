@@ -12,6 +12,8 @@ import {
 } from '../error/mysql-errors.js'
 import { PoolTimeoutError } from '../error/pool-timeout-error.js'
 import { UnsafeParameterError } from '../error/unsafe-parameter-error.js'
+import { REDACTED, type SensitiveColumns } from '../plugin/logging/redaction.js'
+import { allValuesSecret, findStatementSecrets, redactDriverError } from './redact-driver-error.js'
 import type { ResultColumn } from './type-cast.js'
 
 /** Connection counts of one pool, as reported by `poolStats()` and `health()`. */
@@ -47,6 +49,11 @@ export interface GuardedPoolSettings {
   readonly cast?:
     | { readonly typeCast: TypeCast; readonly needed: (columns: readonly ResultColumn[]) => boolean }
     | undefined
+  /**
+   * The rules by which a failed statement's values are scrubbed from its error (`sql`, `message`, `sqlMessage`,
+   * the typed error's `value`) before anyone sees it. `undefined`: errors are left as the driver made them.
+   */
+  readonly redactErrors?: SensitiveColumns | undefined
 }
 
 /** The part of a running mysql2 query the cast listener sets: its options, read when its rows are. */
@@ -107,6 +114,7 @@ export class GuardedPool implements MysqlPool {
   readonly #uniqueIndexColumns = new Map<string, readonly string[] | undefined>()
   /** The `fields` listener of {@link GuardedPool.#castWhenNeeded}: one function for every query of the pool. */
   readonly #castListener: ((this: CastingQuery, columns: ResultColumn[]) => void) | undefined
+  readonly #redactErrors: SensitiveColumns | undefined
   #waiting = 0
   #closing = false
   #poolEnded = false
@@ -116,6 +124,7 @@ export class GuardedPool implements MysqlPool {
   constructor(pool: Mysql2Pool, settings: GuardedPoolSettings) {
     this.#pool = pool
     this.#settings = settings
+    this.#redactErrors = settings.redactErrors
     const { cast } = settings
     this.#castListener =
       cast === undefined
@@ -297,13 +306,23 @@ export class GuardedPool implements MysqlPool {
           if (cb) process.nextTick(cb, refusal, undefined as never)
           return { stream: () => failingStream(refusal) }
         }
-        if (cb === undefined)
-          return this.#castWhenNeeded(connection.query(sql, parameters as never[])) as never
+        if (cb === undefined) {
+          const query = this.#castWhenNeeded(connection.query(sql, parameters as never[]))
+          // A streamed query's error reaches its stream untranslated; it is still scrubbed, before any listener.
+          const redact = this.#redactErrors
+          if (redact !== undefined) {
+            query.on('error', (error: unknown) => {
+              const values = Array.isArray(parameters) ? (parameters as unknown[]) : []
+              redactDriverError(error, findStatementSecrets(sql, values, redact))
+            })
+          }
+          return query as never
+        }
         // Success passes straight through; only a failure pays for the translation.
         return this.#castWhenNeeded(
           connection.query(sql, parameters as never[], (error, result, fields) => {
             if (error) {
-              this.#fail(connection, sql, error, (translated) => {
+              this.#fail(connection, sql, parameters, error, (translated) => {
                 fail(control, translated)
                 cb(translated, undefined as never)
               })
@@ -330,8 +349,20 @@ export class GuardedPool implements MysqlPool {
     return query
   }
 
-  /** Hands `error` to `cb` as a typed toolkit error when it is a known server error. */
-  #fail(connection: PooledConnection, sql: string, error: unknown, cb: (translated: unknown) => void): void {
+  /**
+   * Hands `error` to `cb` as a typed toolkit error when it is a known server error, scrubbed first of the
+   * statement's sensitive values (see `redactErrors`).
+   */
+  #fail(
+    connection: PooledConnection,
+    sql: string,
+    parameters: unknown,
+    error: unknown,
+    cb: (translated: unknown) => void,
+  ): void {
+    const redact = this.#redactErrors
+    const values = Array.isArray(parameters) ? (parameters as unknown[]) : []
+    if (redact !== undefined) redactDriverError(error, findStatementSecrets(sql, values, redact))
     if (!isMysqlServerError(error) || error.errno !== MYSQL_ERRORS.DUP_ENTRY) {
       cb(translateMysqlError(error, { sql }))
       return
@@ -341,6 +372,15 @@ export class GuardedPool implements MysqlPool {
     const key = entry === undefined ? '' : `${schema}\0${entry.table ?? ''}\0${entry.index}`
     const translate = (): void => {
       const columns = this.#uniqueIndexColumns.get(key)
+      // A unique index over a sensitive column: its duplicate value is a secret even where the text did not say.
+      if (
+        redact !== undefined &&
+        entry !== undefined &&
+        entry.value !== REDACTED &&
+        columns?.some((column) => redact.isSensitive(column, entry.table)) === true
+      ) {
+        redactDriverError(error, allValuesSecret(sql, values, entry.value))
+      }
       cb(translateMysqlError(error, { sql, uniqueIndexColumns: () => columns }))
     }
     if (entry === undefined || this.#uniqueIndexColumns.has(key)) {
