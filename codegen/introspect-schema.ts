@@ -184,6 +184,25 @@ export async function introspectSchema<DB>(
     }
   }
 
+  // ENUM and SET members outside the Basic Multilingual Plane read as '?' in information_schema (utf8mb3 on both
+  // servers): ask the server for the members themselves where one could be such a character.
+  const trueMembers = new Map<string, string[]>()
+  for (const row of columns.rows) {
+    const kind = row.data_type.toLowerCase()
+    if ((kind === 'enum' || kind === 'set') && row.column_type.includes('?') && keep(row.table_name)) {
+      trueMembers.set(
+        `${row.table_name}.${row.column_name}`,
+        await readMembers(
+          raw,
+          row.table_name,
+          row.column_name,
+          kind,
+          parseQuotedList(row.column_type).length,
+        ),
+      )
+    }
+  }
+
   const result: IntrospectedTable[] = []
   for (const table of [...tables.rows].sort(byName((row) => row.table_name))) {
     if (!keep(table.table_name)) continue
@@ -192,7 +211,13 @@ export async function introspectSchema<DB>(
       .map((row) => {
         const key = `${row.table_name}.${row.column_name}`
         const srid = flavor === 'mariadb' ? (mariadbSrids.get(key) ?? null) : toNumber(row.srid)
-        return readColumn(row, flavor, jsonColumns.has(key), srid)
+        const column = readColumn(row, flavor, jsonColumns.has(key), srid)
+        const members = trueMembers.get(key)
+        if (members === undefined) return column
+        const columnType = `${column.dataType}(${members.map((member) => `'${member.replaceAll("'", "''")}'`).join(',')})`
+        return column.enumValues === null
+          ? { ...column, columnType, setValues: members }
+          : { ...column, columnType, enumValues: members }
       })
     const tableStats = statistics.rows.filter((row) => row.table_name === table.table_name)
     const indexNames = [...new Set(tableStats.map((row) => row.index_name))].sort(compareNames)
@@ -238,6 +263,38 @@ export async function introspectSchema<DB>(
     })
   }
   return { flavor, serverVersion: version, database, tables: result }
+}
+
+/**
+ * The members of an ENUM or SET column as stored, in order, read through values rather than metadata: a temporary
+ * one-column copy of the column is filled with each member by its number (ENUM 1..n, SET bits 1, 2, 4...) and read
+ * back in the connection's utf8mb4. Runs on one connection (temporary tables are per session) and drops the copy.
+ */
+async function readMembers(
+  db: Kysely<unknown>,
+  table: string,
+  column: string,
+  kind: 'enum' | 'set',
+  count: number,
+): Promise<string[]> {
+  const copy = `kt_members_${process.pid}_${Date.now().toString(36)}`
+  const numbers = Array.from({ length: count }, (_, index) => (kind === 'enum' ? index + 1 : 2 ** index))
+  return db.connection().execute(async (connection) => {
+    await sql`create temporary table ${sql.id(copy)} as select ${sql.ref(column)} as m from ${sql.table(table)} limit 0`.execute(
+      connection,
+    )
+    try {
+      await sql`insert into ${sql.id(copy)} (m) values ${sql.join(numbers.map((number) => sql`(${number})`))}`.execute(
+        connection,
+      )
+      const { rows } = await sql<{ m: string }>`select m from ${sql.id(copy)} order by m + 0`.execute(
+        connection,
+      )
+      return rows.map((row) => row.m)
+    } finally {
+      await sql`drop temporary table if exists ${sql.id(copy)}`.execute(connection)
+    }
+  })
 }
 
 function readColumn(
