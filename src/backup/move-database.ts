@@ -1,4 +1,6 @@
 import type { ResolvedDatabaseOptions } from '../database/database-options.js'
+import { reasonOf } from '../error/backup-failed-error.js'
+import { binaryLogAdvice } from './object-privileges.js'
 import { type ObjectInfo, readSchema, type SchemaInfo } from './schema-reader.js'
 import {
   ServerConnection as Connection,
@@ -119,6 +121,10 @@ export async function createObject(connection: ServerConnection, object: ObjectI
   if (object.sqlMode !== null) await connection.query('SET SESSION sql_mode = ?', [object.sqlMode])
   try {
     await connection.query(object.createStatement)
+  } catch (error) {
+    const advice = binaryLogAdvice(error)
+    if (advice === undefined) throw error
+    throw new Error(`creating ${object.kind} ${object.name}: ${reasonOf(error)}; ${advice}`, { cause: error })
   } finally {
     if (object.sqlMode !== null) await connection.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'")
   }

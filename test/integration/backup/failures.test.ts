@@ -17,7 +17,16 @@ import {
 import { createDatabase } from '../../../src/database/create-database.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.js'
 import { runScript } from '../../helpers/run-script.js'
-import { databaseExists, dropDatabases, runStatements, snapshotDatabase } from './compare.js'
+import { onMysql } from '../../helpers/test-server.js'
+import {
+  createLoginUser,
+  databaseExists,
+  dropDatabases,
+  numbersTable,
+  runStatements,
+  snapshotDatabase,
+} from './compare.js'
+import { serverTools } from './server-tools.js'
 
 const serverUrl = inject('serverUrl')
 let test: TestDatabase<unknown>
@@ -30,7 +39,7 @@ beforeAll(async () => {
   test = await createTestDatabase({ serverUrl })
   await runStatements(serverUrl, test.name, [
     'CREATE TABLE big (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, KEY (label)) ENGINE=InnoDB',
-    `INSERT INTO big SELECT seq, SHA2(seq, 256) FROM seq_1_to_${ROWS}`,
+    `INSERT INTO big SELECT n, SHA2(n, 256) FROM ${numbersTable(ROWS)}`,
   ])
   directory = await mkdtemp(join(tmpdir(), 'kt-fail-'))
   backup = await createBackup(test.database, { directory, statementBytes: 64 * 1024 })
@@ -224,15 +233,14 @@ describe('a full disk', () => {
 })
 
 describe('secrets and file modes', () => {
-  it('passes the password to mariadb-dump in a 0600 defaults file, never in argv or the environment', async () => {
+  it("passes the password to the server's dump program in a 0600 defaults file, never in argv or the environment", async () => {
     const user = `ktpw_${randomBytes(3).toString('hex')}`
     const password = `pw-${randomBytes(12).toString('hex')}"\\'`
-    await runStatements(serverUrl, test.name, [
-      `CREATE USER '${user}'@'%' IDENTIFIED BY '${password.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
-      `GRANT ALL PRIVILEGES ON \`${test.name}\`.* TO '${user}'@'%'`,
-    ])
+    const { account } = await createLoginUser(serverUrl, user, password)
+    await runStatements(serverUrl, test.name, [`GRANT ALL PRIVILEGES ON \`${test.name}\`.* TO ${account}`])
+    const tools = serverTools()
     const spy = await mkdtemp(join(directory, 'spy-'))
-    const wrapper = join(spy, 'mariadb-dump-spy.sh')
+    const wrapper = join(spy, 'dump-spy.sh')
     // Records what the child sees (argv, environment, the defaults file's mode), then runs the real tool.
     await writeFile(
       wrapper,
@@ -242,7 +250,7 @@ env > "${spy}/env"
 file=$(printf '%s\\n' "$@" | sed -n 's/^--defaults-extra-file=//p')
 stat -c %a "$file" > "${spy}/mode"
 cp "$file" "${spy}/defaults"
-exec mariadb-dump "$@"
+exec '${tools.dump}' "$@"
 `,
     )
     await chmod(wrapper, 0o755)
@@ -255,16 +263,17 @@ exec mariadb-dump "$@"
     try {
       const result = await createBackup(database, {
         directory: spy,
-        engine: 'mariadb-dump',
+        engine: 'dump',
         dumpCommand: wrapper,
         onProgress: (progress) => logs.push(JSON.stringify(progress)),
         onWarning: (message) => logs.push(message),
       })
       expect((await stat(result.archivePath)).mode & 0o777).toBe(0o600)
+      expect(result.manifest.engine).toBe(onMysql ? 'mysqldump' : 'mariadb-dump')
       logs.push(JSON.stringify(result))
     } finally {
       await database.close()
-      await runStatements(serverUrl, test.name, [`DROP USER IF EXISTS '${user}'@'%'`])
+      await runStatements(serverUrl, test.name, [`DROP USER IF EXISTS ${account}`])
     }
     const argv = await readFile(join(spy, 'argv'), 'utf8')
     const env = await readFile(join(spy, 'env'), 'utf8')
