@@ -431,7 +431,10 @@ async function sweepAbandonedRestores(admin: ServerConnection): Promise<void> {
     "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'ktr\\_%'",
   )
   for (const { name } of rows) {
-    const [free] = await admin.query<{ free: number | null }>('SELECT IS_FREE_LOCK(?) AS free', [name])
-    if (free?.free === 1) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`)
+    // A BIGINT on MySQL, which this connection reads as a string ("1"); an INT on MariaDB.
+    const [free] = await admin.query<{ free: number | string | null }>('SELECT IS_FREE_LOCK(?) AS free', [
+      name,
+    ])
+    if (Number(free?.free) === 1) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`)
   }
 }

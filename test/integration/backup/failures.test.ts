@@ -63,6 +63,21 @@ async function temporaryDatabases(): Promise<string[]> {
   }
 }
 
+/** Waits (up to 10 s) until the server has freed the user lock `name`, which it does when its session ends. */
+async function waitForFreeLock(name: string): Promise<void> {
+  const connection = await (await import('mysql2/promise')).createConnection({ uri: serverUrl })
+  try {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const [rows] = await connection.query('SELECT IS_FREE_LOCK(?) AS free', [name])
+      if (Number((rows as { free: unknown }[])[0]?.free) === 1) return
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`the server still holds the lock ${name} of the killed restore after 10 s`)
+  } finally {
+    await connection.end()
+  }
+}
+
 /** A copy of the backup's two files under another directory, to damage. */
 async function copyOfBackup(): Promise<{ manifestPath: string; archivePath: string }> {
   const folder = await mkdtemp(join(directory, 'copy-'))
@@ -173,7 +188,9 @@ describe('restore atomicity', () => {
     expect(await databaseExists(serverUrl, target)).toBe(false)
     const left = (await temporaryDatabases()).filter((name) => name.endsWith(target))
     expect(left.length).toBe(1)
-    // The killed restore's connection is gone, so its lock is free: the next restore drops the leftover.
+    // The killed restore's connection is gone, so its lock is free once the server has noticed (MySQL can take a
+    // moment to end the session of a client that vanished): the next restore then drops the leftover.
+    await waitForFreeLock(left[0]!)
     const other = `${test.name}_k2`
     cleanup.push(other)
     await restoreBackup(test.database, { manifest: backup.manifestPath, target: other })
