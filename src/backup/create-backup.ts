@@ -417,6 +417,7 @@ async function dumpBuiltin(
           name: object.name,
           ...(object.table === undefined ? {} : { table: object.table }),
           sqlMode: object.sqlMode,
+          ...(object.timeZone === undefined ? {} : { timeZone: object.timeZone }),
         },
         Buffer.from(object.createStatement, 'utf8'),
       )

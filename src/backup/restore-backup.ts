@@ -296,6 +296,7 @@ async function loadArchive(
             ...(header.table === undefined ? {} : { table: header.table }),
             createStatement: block.payload.toString('utf8'),
             sqlMode: header.sqlMode,
+            ...(header.timeZone === undefined ? {} : { timeZone: header.timeZone }),
           })
       }
       progress.emit()

@@ -34,6 +34,8 @@ export interface ObjectInfo {
   readonly createStatement: string
   /** The `sql_mode` the object was created with (it changes how the body is parsed and run). */
   readonly sqlMode: string | null
+  /** The `time_zone` an event was created in (its schedule's times are in it). */
+  readonly timeZone?: string
 }
 
 /** Everything of one database but its rows. @internal */
@@ -233,6 +235,7 @@ export async function readSchema(
         name: row.name,
         createStatement: strip(statement),
         sqlMode: created?.sql_mode ?? null,
+        ...(typeof created?.time_zone === 'string' ? { timeZone: created.time_zone } : {}),
       })
     }
   }

@@ -197,6 +197,38 @@ describe('backup of the codegen every-type fixture', () => {
   })
 })
 
+describe('backup of events', () => {
+  it('keeps events with their schedule, status and body when asked to (events: true)', async () => {
+    await using fixture = await createTestDatabase({ serverUrl, prefix: 'bkevent' })
+    await runStatements(serverUrl, fixture.name, [
+      'CREATE TABLE ticks (id INT PRIMARY KEY AUTO_INCREMENT, at DATETIME NOT NULL) ENGINE=InnoDB',
+      `CREATE EVENT nightly_tick ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 03:00:00' DISABLE
+         COMMENT 'one row a night' DO INSERT INTO ticks (at) VALUES (NOW())`,
+      `CREATE EVENT once_tick ON SCHEDULE AT '2031-06-01 00:00:00' ON COMPLETION PRESERVE ENABLE
+         DO DELETE FROM ticks WHERE at < '2000-01-01'`,
+    ])
+    const backup = await createBackup(fixture.database, { directory, events: true })
+    expect(backup.manifest.events).toEqual(['nightly_tick', 'once_tick'])
+    const target = `${fixture.name}_r`
+    restored.push(target)
+    await restoreBackup(fixture.database, { manifest: backup.manifestPath, target })
+    const describeEvents = (database: string) =>
+      sql<Record<string, unknown>>`SELECT EVENT_NAME AS name, EVENT_TYPE AS type, EXECUTE_AT AS executeAt,
+          INTERVAL_VALUE AS every, INTERVAL_FIELD AS unit, STARTS AS starts, STATUS AS status,
+          ON_COMPLETION AS completion, EVENT_COMMENT AS comment, EVENT_DEFINITION AS body, SQL_MODE AS mode,
+          TIME_ZONE AS zone
+        FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ${database} ORDER BY EVENT_NAME`
+        .execute(fixture.db)
+        .then((result) => result.rows)
+    const events = await describeEvents(target)
+    expect(events).toEqual(await describeEvents(fixture.name))
+    expect(events.map((event) => [event.name, event.status])).toEqual([
+      ['nightly_tick', 'DISABLED'],
+      ['once_tick', 'ENABLED'],
+    ])
+  })
+})
+
 describe(verifyBackup.name, () => {
   it('compares row counts and CHECKSUM TABLE of the source with a restored copy, then drops the copy', async () => {
     const backup = await createBackup(test.database, { directory })
