@@ -103,7 +103,7 @@ export async function dumpWithDumpProgram(
   const engine = settings.engine === 'dump' ? own : settings.engine
   if (engine !== own) {
     settings.warn(
-      `${engine} is ${engine === 'mysqldump' ? "MySQL's" : "MariaDB's"} dump program and the server is ${serverVersion}: its archives load with the ${DUMP_PROGRAMS[engine].client} client; the ${own} engine (or 'dump') is the server's own`,
+      `${engine} is ${engine === 'mysqldump' ? "MySQL's" : "MariaDB's"} dump program and the server is ${serverVersion}: the server's own is ${own} (engine 'dump' picks it); the archive loads with the ${DUMP_PROGRAMS[engine].client} client`,
     )
   }
   const command = settings.command ?? DUMP_PROGRAMS[engine].dump
