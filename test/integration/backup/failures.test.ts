@@ -11,6 +11,7 @@ import {
   type BackupResult,
   createBackup,
   listBackups,
+  RestoreFailedError,
   RestoreTargetExistsError,
   restoreBackup,
 } from '../../../src/backup/index.js'
@@ -58,6 +59,17 @@ async function temporaryDatabases(): Promise<string[]> {
       "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'ktr\\_%'",
     )
     return (rows as { name: string }[]).map((row) => row.name)
+  } finally {
+    await connection.end()
+  }
+}
+
+/** Runs one query on the server and returns its rows. */
+async function queryRows<T>(sql: string): Promise<T[]> {
+  const connection = await (await import('mysql2/promise')).createConnection({ uri: serverUrl })
+  try {
+    const [rows] = await connection.query(sql)
+    return rows as T[]
   } finally {
     await connection.end()
   }
@@ -217,6 +229,58 @@ describe('restore atomicity', () => {
     expect(after.tables.big?.checksum).toBe(
       (await snapshotDatabase(serverUrl, test.name)).tables.big?.checksum,
     )
+  })
+})
+
+describe('a binary log that makes triggers need SUPER', () => {
+  it('refuses before loading any row, naming the trigger, for a user without SUPER; restores where it may', async () => {
+    await using source = await createTestDatabase({ serverUrl, prefix: 'bktrig' })
+    await runStatements(serverUrl, source.name, [
+      'CREATE TABLE audit (id INT PRIMARY KEY, note VARCHAR(20) NOT NULL) ENGINE=InnoDB',
+      "INSERT INTO audit VALUES (1, 'a'), (2, 'b')",
+      "CREATE TRIGGER audit_note BEFORE INSERT ON audit FOR EACH ROW SET NEW.note = CONCAT(NEW.note, '!')",
+    ])
+    const taken = await createBackup(source.database, { directory })
+    const user = `kttrg_${randomBytes(3).toString('hex')}`
+    const password = randomBytes(12).toString('hex')
+    const { account } = await createLoginUser(serverUrl, user, password)
+    const target = `${source.name}_r`
+    cleanup.push(target)
+    const url = new URL(serverUrl)
+    url.username = user
+    url.password = password
+    const restoring = createDatabase({ url: url.toString() })
+    try {
+      await runStatements(serverUrl, source.name, [
+        `GRANT ALL PRIVILEGES ON \`${target}\`.* TO ${account}`,
+        `GRANT ALL PRIVILEGES ON \`ktr\\_%\`.* TO ${account}`,
+      ])
+      const [settings] = await queryRows<{ logBin: number; trusted: number }>(
+        'SELECT @@log_bin AS logBin, @@log_bin_trust_function_creators AS trusted',
+      )
+      const needsSuper = Number(settings?.logBin) === 1 && Number(settings?.trusted) === 0
+      let rows = 0
+      const outcome = await restoreBackup(restoring, {
+        manifest: taken.manifestPath,
+        target,
+        onProgress: (progress) => {
+          rows = progress.rows
+        },
+      }).catch((error: unknown) => error)
+      if (needsSuper) {
+        expect(RestoreFailedError.is(outcome)).toBe(true)
+        expect((outcome as Error).message).toContain('trigger audit_note')
+        expect((outcome as Error).message).toContain('log_bin_trust_function_creators = 1')
+        expect(rows).toBe(0)
+        expect(await databaseExists(serverUrl, target)).toBe(false)
+        expect((await temporaryDatabases()).filter((name) => name.endsWith(target))).toEqual([])
+      } else {
+        expect(outcome).toMatchObject({ target, rows: 2 })
+      }
+    } finally {
+      await restoring.close()
+      await runStatements(serverUrl, source.name, [`DROP USER IF EXISTS ${account}`])
+    }
   })
 })
 
