@@ -146,6 +146,9 @@ describe('kysely-toolkit backup', () => {
       'give --keep-last and/or --keep-days',
     )
     expect((await cli('backup', 'create', '--password', 'x')).code).toBe(2)
+    const badEngine = await cli('backup', 'create', '--engine', 'pg_dump')
+    expect(badEngine.code).toBe(2)
+    expect(badEngine.stderr).toContain('--engine must be one of builtin, mariadb-dump, mysqldump, dump')
     const help = await cli('backup', '--help')
     expect(help.stdout).toContain('Usage: kysely-toolkit backup <create|restore|verify|list|prune>')
   })
