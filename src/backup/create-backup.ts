@@ -219,10 +219,7 @@ export async function createBackup(source: BackupSource, options: BackupOptions)
   try {
     const taken =
       resolved.engine === 'builtin'
-        ? {
-            engine: 'builtin' as const,
-            ...(await dumpBuiltin(source.options, database, writer, resolved, progress, warn)),
-          }
+        ? await dumpBuiltin(source.options, database, writer, resolved, progress, warn)
         : await dumpWithDumpProgram(source.options, database, writer, {
             engine: resolved.engine,
             command: resolved.dumpCommand,
@@ -428,6 +425,7 @@ async function dumpBuiltin(
     await writer.write({ kind: 'end', blocks: writer.blocks + 1, rows })
     for (const worker of snapshot.workers) await worker.query('COMMIT').catch(() => {})
     return {
+      engine: 'builtin',
       serverVersion,
       consistency: { mode: snapshot.mode, connections: snapshot.workers.length, lockMs: snapshot.lockMs },
       rows: [...rowCounts.values()].reduce((sum, count) => sum + count, 0),

@@ -66,7 +66,7 @@ export async function dumpWithDumpProgram(
     readonly progress: ProgressTracker
     readonly warn: (message: string) => void
   },
-): Promise<DumpOutcome & { readonly engine: DumpEngine }> {
+): Promise<DumpOutcome> {
   const connection = await ServerConnection.open(options, database)
   let serverVersion: string
   let names: {
