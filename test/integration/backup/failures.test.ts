@@ -107,14 +107,14 @@ describe('damaged archives', () => {
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff
     await writeFile(copy.archivePath, bytes)
     const target = `${test.name}_c`
-    const temporaryBefore = await temporaryDatabases()
     const error = await restoreBackup(test.database, { manifest: copy.manifestPath, target }).catch(
       (caught) => caught,
     )
     expect(ArchiveCorruptError.is(error)).toBe(true)
     expect((error as ArchiveCorruptError).reason).toMatch(/^SHA-256 mismatch/)
     expect(await databaseExists(serverUrl, target)).toBe(false)
-    expect(await temporaryDatabases()).toEqual(temporaryBefore)
+    // Only this restore's temporary database counts: other files' restores run on the same server meanwhile.
+    expect((await temporaryDatabases()).filter((name) => name.endsWith(target))).toEqual([])
     expect((await listBackups(join(copy.archivePath, '..'), { checksums: true }))[0]?.status).toBe('damaged')
   })
 
