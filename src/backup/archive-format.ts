@@ -10,6 +10,7 @@
  * {"kind":"function","name":"f","sqlMode":"...","bytes":120}\nCREATE FUNCTION ...\n
  * {"kind":"view","name":"v","bytes":88}\nCREATE VIEW ...\n
  * {"kind":"trigger","name":"t","table":"users","sqlMode":"...","bytes":140}\nCREATE TRIGGER ...\n
+ * {"kind":"event","name":"e","sqlMode":"...","timeZone":"SYSTEM","bytes":150}\nCREATE EVENT ...\n
  * {"kind":"end","blocks":57,"rows":{"users":4211,...},"bytes":0}\n\n
  * ```
  *
@@ -57,6 +58,11 @@ export interface ObjectBlock {
   readonly name: string
   readonly table?: string
   readonly sqlMode: string | null
+  /**
+   * The `time_zone` an event was created in: its STARTS, ENDS and AT times are in that zone and it keeps it
+   * (absent in archives written before it was recorded).
+   */
+  readonly timeZone?: string
 }
 
 /** A piece of a mariadb-dump script (the dump engine's archives); pieces are cut anywhere, not at statements. @internal */

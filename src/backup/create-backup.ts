@@ -7,11 +7,10 @@ import { BackupFailedError, type BackupStage } from '../error/backup-failed-erro
 import { parseOptions } from '../util/parse-options.js'
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from './archive-format.js'
 import { ArchiveWriter, syncDirectory, writeFileAtomically } from './archive-writer.js'
-import { dumpWithMariadbDump } from './dump-backend.js'
+import { dumpWithDumpProgram } from './dump-backend.js'
 import type { DumpOutcome } from './dump-outcome.js'
 import {
   BACKUP_ENGINES,
-  type BackupEngine,
   type BackupManifest,
   backupBaseName,
   type ConsistencyMode,
@@ -34,6 +33,20 @@ export const SNAPSHOT_MODES = ['lock-tables', 'single'] as const
 /** A mode from {@link SNAPSHOT_MODES}. */
 export type SnapshotMode = (typeof SNAPSHOT_MODES)[number]
 
+/**
+ * What {@link BackupOptions.engine} takes: an engine of {@link BACKUP_ENGINES}, or `'dump'`, the server's own dump
+ * program (`mysqldump` on Oracle MySQL, `mariadb-dump` on MariaDB), which the manifest then names.
+ *
+ * @example
+ * ```ts
+ * const { manifest } = await createBackup(database, { directory: './backups', engine: 'dump' })
+ * console.log(manifest.engine) // 'mysqldump' on MySQL
+ * ```
+ */
+export const BACKUP_ENGINE_CHOICES = [...BACKUP_ENGINES, 'dump'] as const
+/** A choice from {@link BACKUP_ENGINE_CHOICES}. */
+export type BackupEngineChoice = (typeof BACKUP_ENGINE_CHOICES)[number]
+
 const positiveInteger = (what: string) =>
   z
     .number({ error: `must be ${what}` })
@@ -51,7 +64,9 @@ const BackupOptionsSchema = z.strictObject({
     .string({ error: 'must be letters, digits, _ . or -' })
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/, { error: 'must be 1 to 100 letters, digits, _ . or -' })
     .optional(),
-  engine: z.enum(BACKUP_ENGINES, { error: `must be one of ${BACKUP_ENGINES.join(', ')}` }).default('builtin'),
+  engine: z
+    .enum(BACKUP_ENGINE_CHOICES, { error: `must be one of ${BACKUP_ENGINE_CHOICES.join(', ')}` })
+    .default('builtin'),
   parallel: positiveInteger('a positive integer').max(32, { error: 'must be at most 32' }).default(2),
   snapshot: z
     .enum(SNAPSHOT_MODES, { error: `must be one of ${SNAPSHOT_MODES.join(', ')}` })
@@ -68,7 +83,7 @@ const BackupOptionsSchema = z.strictObject({
     .default(1),
   events: z.boolean({ error: 'must be true or false' }).default(false),
   definers: z.enum(['strip', 'keep'], { error: "must be 'strip' or 'keep'" }).default('strip'),
-  dumpCommand: z.string({ error: 'must be a program name or path' }).min(1).default('mariadb-dump'),
+  dumpCommand: z.string({ error: 'must be a program name or path' }).min(1).optional(),
   onProgress: z
     .custom<(progress: Progress) => void>((value) => typeof value === 'function', {
       error: 'must be a function',
@@ -90,10 +105,12 @@ export interface BackupOptions {
   /** Start of the file names (`<prefix>-<UTC time>.ktb.gz`). Defaults to the database name. */
   readonly prefix?: string
   /**
-   * `'builtin'` (streaming, parallel) or `'mariadb-dump'` (runs `mariadb-dump --single-transaction`; the password
-   * goes through a 0600 defaults file, never argv or the environment). Defaults to `'builtin'`.
+   * `'builtin'` (streaming, parallel, exact); `'dump'`, the server's own dump program (`mysqldump` on Oracle MySQL,
+   * `mariadb-dump` on MariaDB); or one of those two by name (run against the other flavor only with a warning).
+   * A dump program runs with `--single-transaction`; the password goes through a 0600 defaults file, never argv or
+   * the environment. Defaults to `'builtin'`.
    */
-  readonly engine?: BackupEngine
+  readonly engine?: BackupEngineChoice
   /** Connections reading rows at once, sharing one snapshot. Defaults to `2`. */
   readonly parallel?: number
   /**
@@ -116,7 +133,10 @@ export interface BackupOptions {
    * (recreating another definer needs SUPER or SET USER); `'keep'` keeps them. Defaults to `'strip'`.
    */
   readonly definers?: 'strip' | 'keep'
-  /** The dump program for `engine: 'mariadb-dump'`. Defaults to `'mariadb-dump'`. */
+  /**
+   * The dump program (a name on PATH or a path) the dump engines run. Defaults to the engine's own name:
+   * `'mysqldump'` or `'mariadb-dump'` (beware: Debian's `mysqldump` may be a link to MariaDB's).
+   */
   readonly dumpCommand?: string
   /** Called with progress after every block and at each phase. */
   readonly onProgress?: (progress: Progress) => void
@@ -131,7 +151,7 @@ export interface BackupResult {
   readonly manifestPath: string
   readonly archivePath: string
   readonly durationMs: number
-  /** Rows per second over the whole backup (`0` for the mariadb-dump engine, which does not count rows). */
+  /** Rows per second over the whole backup (`0` for the dump engines, which do not count rows). */
   readonly rowsPerSecond: number
 }
 
@@ -198,13 +218,15 @@ export async function createBackup(source: BackupSource, options: BackupOptions)
   let manifest: BackupManifest
   try {
     const taken =
-      resolved.engine === 'mariadb-dump'
-        ? await dumpWithMariadbDump(source.options, database, writer, {
+      resolved.engine === 'builtin'
+        ? await dumpBuiltin(source.options, database, writer, resolved, progress, warn)
+        : await dumpWithDumpProgram(source.options, database, writer, {
+            engine: resolved.engine,
             command: resolved.dumpCommand,
             events: resolved.events,
             progress,
+            warn,
           })
-        : await dumpBuiltin(source.options, database, writer, resolved, progress, warn)
     progress.phase = 'finishing'
     progress.emit()
     let archive: { bytes: number; sha256: string }
@@ -216,7 +238,7 @@ export async function createBackup(source: BackupSource, options: BackupOptions)
     manifest = {
       format: ARCHIVE_FORMAT,
       version: ARCHIVE_VERSION,
-      engine: resolved.engine,
+      engine: taken.engine,
       database,
       server: { version: taken.serverVersion },
       createdAt: startedAt.toISOString(),
@@ -225,7 +247,7 @@ export async function createBackup(source: BackupSource, options: BackupOptions)
       archive: {
         file: archiveFile,
         bytes: archive.bytes,
-        uncompressedBytes: resolved.engine === 'builtin' ? writer.uncompressedBytes : null,
+        uncompressedBytes: taken.engine === 'builtin' ? writer.uncompressedBytes : null,
         sha256: archive.sha256,
         compression: 'gzip',
       },
@@ -392,6 +414,7 @@ async function dumpBuiltin(
           name: object.name,
           ...(object.table === undefined ? {} : { table: object.table }),
           sqlMode: object.sqlMode,
+          ...(object.timeZone === undefined ? {} : { timeZone: object.timeZone }),
         },
         Buffer.from(object.createStatement, 'utf8'),
       )
@@ -402,6 +425,7 @@ async function dumpBuiltin(
     await writer.write({ kind: 'end', blocks: writer.blocks + 1, rows })
     for (const worker of snapshot.workers) await worker.query('COMMIT').catch(() => {})
     return {
+      engine: 'builtin',
       serverVersion,
       consistency: { mode: snapshot.mode, connections: snapshot.workers.length, lockMs: snapshot.lockMs },
       rows: [...rowCounts.values()].reduce((sum, count) => sum + count, 0),

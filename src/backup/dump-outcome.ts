@@ -1,7 +1,9 @@
-import type { BackupManifest } from './manifest.js'
+import type { BackupEngine, BackupManifest } from './manifest.js'
 
 /** What an engine reports for the manifest. @internal */
 export interface DumpOutcome {
+  /** The engine that ran (for `engine: 'dump'`, the program it picked). */
+  readonly engine: BackupEngine
   readonly serverVersion: string
   readonly consistency: BackupManifest['consistency']
   readonly rows: number | null

@@ -4,6 +4,8 @@ export { RestoreFailedError } from '../error/restore-failed-error.js'
 export { RestoreTargetExistsError } from '../error/restore-target-exists-error.js'
 export { type BackupFiles, checkArchive } from './archive-reader.js'
 export {
+  BACKUP_ENGINE_CHOICES,
+  type BackupEngineChoice,
   type BackupOptions,
   type BackupResult,
   type BackupSource,

@@ -5,23 +5,29 @@ import { ArchiveCorruptError } from '../error/archive-corrupt-error.js'
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION } from './archive-format.js'
 
 /**
- * How a backup was taken ({@link BackupOptions.engine}).
+ * How a backup was taken, as its manifest records it: `builtin`, or the dump program that wrote the archive's
+ * script (`mariadb-dump`, MariaDB's; `mysqldump`, Oracle MySQL's), which also chooses the client a restore loads
+ * it with (`mariadb`, `mysql`). See {@link BackupOptions.engine}, which also takes `'dump'` for the server's own.
  *
  * @example
  * ```ts
- * await createBackup(database, { directory: './backups', engine: 'mariadb-dump' })
+ * const { engine } = await readManifest(path)
+ * if (engine !== 'builtin') console.log(`restoring needs the ${engine === 'mysqldump' ? 'mysql' : 'mariadb'} client`)
  * ```
  */
-export const BACKUP_ENGINES = ['builtin', 'mariadb-dump'] as const
+export const BACKUP_ENGINES = ['builtin', 'mariadb-dump', 'mysqldump'] as const
 /** An engine from {@link BACKUP_ENGINES}. */
 export type BackupEngine = (typeof BACKUP_ENGINES)[number]
+
+/** The engines of {@link BACKUP_ENGINES} that run a dump program. @internal */
+export type DumpEngine = Exclude<BackupEngine, 'builtin'>
 
 /**
  * How the rows of a backup were made consistent:
  * - `lock-tables`: several connections started their snapshots while one connection held `LOCK TABLES ... READ`
  *   on every table for a moment (`lockMs`);
  * - `single`: one connection, one `START TRANSACTION WITH CONSISTENT SNAPSHOT`, no lock at all;
- * - `single-transaction`: `mariadb-dump --single-transaction`.
+ * - `single-transaction`: `mariadb-dump --single-transaction` or `mysqldump --single-transaction`.
  *
  * @example
  * ```ts
@@ -76,7 +82,7 @@ const ManifestSchema = z.object({
  */
 export type BackupManifest = z.infer<typeof ManifestSchema>
 
-/** One table in a {@link BackupManifest}. `rows` is `null` for the mariadb-dump engine. */
+/** One table in a {@link BackupManifest}. `rows` is `null` for the dump engines. */
 export type BackupManifestTable = z.infer<typeof ManifestTableSchema>
 
 /**

@@ -1,4 +1,6 @@
 import type { ResolvedDatabaseOptions } from '../database/database-options.js'
+import { reasonOf } from '../error/backup-failed-error.js'
+import { binaryLogAdvice } from './object-privileges.js'
 import { type ObjectInfo, readSchema, type SchemaInfo } from './schema-reader.js'
 import {
   ServerConnection as Connection,
@@ -114,13 +116,22 @@ export async function moveDatabase(
   if (outgoing) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(trash)}`)
 }
 
-/** Creates a view, trigger, routine or event with the sql_mode it was created with. @internal */
+/**
+ * Creates a view, trigger, routine or event with the sql_mode it was created with (and an event in its time zone,
+ * which it keeps and reads its schedule in; the session's is UTC). @internal
+ */
 export async function createObject(connection: ServerConnection, object: ObjectInfo): Promise<void> {
   if (object.sqlMode !== null) await connection.query('SET SESSION sql_mode = ?', [object.sqlMode])
+  if (object.timeZone !== undefined) await connection.query('SET SESSION time_zone = ?', [object.timeZone])
   try {
     await connection.query(object.createStatement)
+  } catch (error) {
+    const advice = binaryLogAdvice(error)
+    if (advice === undefined) throw error
+    throw new Error(`creating ${object.kind} ${object.name}: ${reasonOf(error)}; ${advice}`, { cause: error })
   } finally {
     if (object.sqlMode !== null) await connection.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'")
+    if (object.timeZone !== undefined) await connection.query("SET SESSION time_zone = '+00:00'")
   }
 }
 

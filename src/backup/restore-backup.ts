@@ -9,8 +9,10 @@ import { ARCHIVE_FORMAT, ARCHIVE_VERSION, type Block } from './archive-format.js
 import { checkArchive, readArchiveBlocks } from './archive-reader.js'
 import { withClientTool } from './client-tools.js'
 import type { BackupSource } from './create-backup.js'
+import { DUMP_PROGRAMS } from './dump-backend.js'
 import type { BackupManifest } from './manifest.js'
 import { createObject, moveDatabase } from './move-database.js'
+import { checkObjectCreation } from './object-privileges.js'
 import { type Progress, ProgressTracker } from './progress.js'
 import { quoteIdentifier, ServerConnection } from './server-connection.js'
 
@@ -31,7 +33,7 @@ const RestoreOptionsSchema = z.strictObject({
     .min(1, { error: 'must be a positive integer' })
     .max(32, { error: 'must be at most 32' })
     .default(2),
-  clientCommand: z.string({ error: 'must be a program name or path' }).min(1).default('mariadb'),
+  clientCommand: z.string({ error: 'must be a program name or path' }).min(1).optional(),
   onProgress: z
     .custom<(progress: Progress) => void>((value) => typeof value === 'function', {
       error: 'must be a function',
@@ -49,7 +51,10 @@ export interface RestoreOptions {
   readonly replace?: boolean
   /** Connections inserting rows at once. Defaults to `2`. */
   readonly parallel?: number
-  /** The client program that loads archives made by the mariadb-dump engine. Defaults to `'mariadb'`. */
+  /**
+   * The client program (a name on PATH or a path) that loads archives of the dump engines. Defaults to the one
+   * matching the archive's engine: `'mariadb'` for mariadb-dump archives, `'mysql'` for mysqldump archives.
+   */
   readonly clientCommand?: string
   /** Called with progress after every block and at each phase. */
   readonly onProgress?: (progress: Progress) => void
@@ -60,7 +65,7 @@ export interface RestoreResult {
   readonly target: string
   /** Whether an existing database was replaced. */
   readonly replaced: boolean
-  /** Rows inserted (`null` for mariadb-dump archives, whose rows the client inserts). */
+  /** Rows inserted (`null` for the dump engines' archives, whose rows the client inserts). */
   readonly rows: number | null
   readonly tables: number
   readonly durationMs: number
@@ -232,6 +237,8 @@ async function loadArchive(
         onCreated()
         main = await ServerConnection.open(source.options, database, LOAD_SESSION)
         connections.push(main)
+        // Before any row: a refusal to create functions or triggers would otherwise come after all of them.
+        await checkObjectCreation(main, manifest)
         for (let index = 0; index < resolved.parallel; index++) {
           const connection = await ServerConnection.open(source.options, database, LOAD_SESSION)
           connections.push(connection)
@@ -251,7 +258,12 @@ async function loadArchive(
           break
         case 'script':
           if (script === undefined) {
-            const started = startScript(source, database, resolved.clientCommand)
+            if (manifest.engine === 'builtin') throw corrupt('a builtin archive has a script block')
+            const started = startScript(
+              source,
+              database,
+              resolved.clientCommand ?? DUMP_PROGRAMS[manifest.engine].client,
+            )
             script = started.script
             scriptRun = started.run
           }
@@ -284,6 +296,7 @@ async function loadArchive(
             ...(header.table === undefined ? {} : { table: header.table }),
             createStatement: block.payload.toString('utf8'),
             sqlMode: header.sqlMode,
+            ...(header.timeZone === undefined ? {} : { timeZone: header.timeZone }),
           })
       }
       progress.emit()
@@ -358,7 +371,7 @@ function safeName(name: string): string {
   return name
 }
 
-/** Pipes `script` blocks into the mariadb client, connected to `database`. */
+/** Pipes `script` blocks into the client (`mariadb`, `mysql`), connected to `database`. */
 function startScript(
   source: BackupSource,
   database: string,
@@ -419,7 +432,10 @@ async function sweepAbandonedRestores(admin: ServerConnection): Promise<void> {
     "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'ktr\\_%'",
   )
   for (const { name } of rows) {
-    const [free] = await admin.query<{ free: number | null }>('SELECT IS_FREE_LOCK(?) AS free', [name])
-    if (free?.free === 1) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`)
+    // A BIGINT on MySQL, which this connection reads as a string ("1"); an INT on MariaDB.
+    const [free] = await admin.query<{ free: number | string | null }>('SELECT IS_FREE_LOCK(?) AS free', [
+      name,
+    ])
+    if (Number(free?.free) === 1) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`)
   }
 }

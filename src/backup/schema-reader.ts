@@ -34,6 +34,8 @@ export interface ObjectInfo {
   readonly createStatement: string
   /** The `sql_mode` the object was created with (it changes how the body is parsed and run). */
   readonly sqlMode: string | null
+  /** The `time_zone` an event was created in (its schedule's times are in it). */
+  readonly timeZone?: string
 }
 
 /** Everything of one database but its rows. @internal */
@@ -76,6 +78,8 @@ export async function readSchema(
     [database],
   )
   if (!schemaRow) throw new Error(`database ${database} does not exist`)
+  const [server] = await connection.query<{ version: string }>('SELECT VERSION() AS version')
+  const onMysql = !/mariadb/i.test(server?.version ?? '')
   const tableRows = await connection.query<{
     name: string
     engine: string | null
@@ -135,8 +139,9 @@ export async function readSchema(
     const [created] = await connection.query<Record<string, string>>(
       `SHOW CREATE TABLE ${quoteIdentifier(row.name)}`,
     )
-    const createStatement = created?.['Create Table']
-    if (createStatement === undefined) throw new Error(`SHOW CREATE TABLE ${row.name} returned nothing`)
+    const shown = created?.['Create Table']
+    if (shown === undefined) throw new Error(`SHOW CREATE TABLE ${row.name} returned nothing`)
+    const createStatement = onMysql ? withInheritedCollations(shown) : shown
     const allColumns = columnsByTable.get(row.name) ?? []
     const key = keyByTable.get(row.name)
     const keyColumn = key === undefined ? undefined : allColumns.find((column) => column.name === key)
@@ -230,6 +235,7 @@ export async function readSchema(
         name: row.name,
         createStatement: strip(statement),
         sqlMode: created?.sql_mode ?? null,
+        ...(typeof created?.time_zone === 'string' ? { timeZone: created.time_zone } : {}),
       })
     }
   }
@@ -243,6 +249,34 @@ export async function readSchema(
     triggers,
     events,
   }
+}
+
+const TABLE_COLLATION = /\n\)[^\n]*\bCOLLATE=(\w+)/
+const STRING_COLUMN_COLLATION =
+  /^( +`(?:[^`]|``)+` (?:char|varchar|tinytext|text|mediumtext|longtext|enum|set)(?:\((?:'(?:[^'\\]|''|\\.)*'|[^')])*\))?) COLLATE (\w+)(?=[ ,]|$)/gm
+
+/**
+ * MySQL's SHOW CREATE TABLE writes ` COLLATE x` (without CHARACTER SET) on a column whose collation came from the
+ * table's default, when that is not its character set's primary collation (say utf8mb4_unicode_ci): running that
+ * text makes the collation explicit, and SHOW CREATE TABLE of the copy then says `CHARACTER SET utf8mb4 COLLATE x`,
+ * a different DDL for the same column (schema diff tools see it, and a later change of the table's default treats
+ * it differently). A column whose written collation is the table's own default is therefore written without it, so
+ * it inherits it again, exactly as before. A column with an explicit collation keeps `CHARACTER SET ... COLLATE`
+ * (the pattern only matches `COLLATE` right after the type), and one whose collation differs from the table's keeps
+ * it. MariaDB writes a column's collation only where it differs from the table's: its text is left alone.
+ *
+ * @internal
+ */
+export function withInheritedCollations(createStatement: string): string {
+  const tableCollation = TABLE_COLLATION.exec(createStatement)?.[1]
+  if (tableCollation === undefined) return createStatement
+  const end = createStatement.lastIndexOf('\n)')
+  const columns = createStatement.slice(0, end)
+  return (
+    columns.replace(STRING_COLUMN_COLLATION, (match, head: string, collation: string) =>
+      collation === tableCollation ? head : match,
+    ) + createStatement.slice(end)
+  )
 }
 
 /** Views ordered so that each comes after the views its definition names. */

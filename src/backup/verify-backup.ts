@@ -34,7 +34,7 @@ export interface VerifyOptions {
 /** One table in a {@link VerifyReport}. */
 export interface VerifiedTable {
   readonly name: string
-  /** Rows the manifest lists (`null` for mariadb-dump archives). */
+  /** Rows the manifest lists (`null` for the dump engines' archives). */
   readonly backupRows: number | null
   readonly restoredRows: number
   /** Rows in the compared database now, or `null` when it has no such table. */

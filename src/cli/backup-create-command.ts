@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util'
-import { createBackup } from '../backup/create-backup.js'
-import { BACKUP_ENGINES, type BackupEngine } from '../backup/manifest.js'
+import { BACKUP_ENGINE_CHOICES, type BackupEngineChoice, createBackup } from '../backup/create-backup.js'
 import {
   backupSourceFromEnv,
   formatBytes,
@@ -22,7 +21,8 @@ Options:
   --prefix <name>      file name prefix (default: the database name)
   --parallel <n>       connections reading rows on one snapshot (default 2)
   --single             one connection, no LOCK TABLES moment (slower; needs no LOCK TABLES privilege)
-  --engine <name>      builtin (default) or mariadb-dump
+  --engine <name>      builtin (default); dump (the server's own: mysqldump on MySQL, mariadb-dump on
+                       MariaDB); or mysqldump / mariadb-dump by name
   --level <1-9>        gzip level (default 1)
   --events             include events
   --keep-definers      keep DEFINER clauses (restoring them needs SUPER or SET USER)
@@ -48,9 +48,12 @@ Options:
       strict: true,
     })
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`)
-    if (values.engine !== undefined && !(BACKUP_ENGINES as readonly string[]).includes(values.engine)) {
+    if (
+      values.engine !== undefined &&
+      !(BACKUP_ENGINE_CHOICES as readonly string[]).includes(values.engine)
+    ) {
       throw new UsageError(
-        `--engine must be one of ${BACKUP_ENGINES.join(', ')} (got ${JSON.stringify(values.engine)})`,
+        `--engine must be one of ${BACKUP_ENGINE_CHOICES.join(', ')} (got ${JSON.stringify(values.engine)})`,
       )
     }
     const level = positiveIntegerFlag('level', values.level)
@@ -67,7 +70,7 @@ Options:
         ...(prefix === undefined ? {} : { prefix }),
         ...(parallel === undefined ? {} : { parallel }),
         ...(values.single ? { snapshot: 'single' as const } : {}),
-        ...(values.engine === undefined ? {} : { engine: values.engine as BackupEngine }),
+        ...(values.engine === undefined ? {} : { engine: values.engine as BackupEngineChoice }),
         ...(level === undefined ? {} : { compressionLevel: level }),
         events: values.events,
         definers: values['keep-definers'] ? 'keep' : 'strip',

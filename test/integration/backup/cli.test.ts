@@ -6,12 +6,13 @@ import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { runCli } from '../../../src/cli/run-cli.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.js'
-import { dropDatabases, runStatements } from './compare.js'
+import { createLoginUser, dropDatabases, numbersTable, runStatements } from './compare.js'
 
 const serverUrl = inject('serverUrl')
 let test: TestDatabase<unknown>
 let directory: string
 let env: Record<string, string>
+let account = ''
 const user = `ktcli_${randomBytes(3).toString('hex')}`
 const password = `secret-${randomBytes(10).toString('hex')}`
 const target = () => `${test.name}_cli`
@@ -20,11 +21,13 @@ beforeAll(async () => {
   test = await createTestDatabase({ serverUrl })
   await runStatements(serverUrl, test.name, [
     'CREATE TABLE notes (id INT PRIMARY KEY AUTO_INCREMENT, body TEXT NOT NULL) ENGINE=InnoDB',
-    "INSERT INTO notes (body) SELECT CONCAT('note ', seq) FROM seq_1_to_500",
-    `CREATE USER '${user}'@'%' IDENTIFIED BY '${password}'`,
-    `GRANT ALL PRIVILEGES ON \`${test.name}%\`.* TO '${user}'@'%'`,
-    `GRANT ALL PRIVILEGES ON \`ktr\\_%\`.* TO '${user}'@'%'`,
-    `GRANT ALL PRIVILEGES ON \`ktv\\_%\`.* TO '${user}'@'%'`,
+    `INSERT INTO notes (body) SELECT CONCAT('note ', n) FROM ${numbersTable(500)} ORDER BY n`,
+  ])
+  ;({ account } = await createLoginUser(serverUrl, user, password))
+  await runStatements(serverUrl, test.name, [
+    `GRANT ALL PRIVILEGES ON \`${test.name}%\`.* TO ${account}`,
+    `GRANT ALL PRIVILEGES ON \`ktr\\_%\`.* TO ${account}`,
+    `GRANT ALL PRIVILEGES ON \`ktv\\_%\`.* TO ${account}`,
   ])
   directory = await mkdtemp(join(tmpdir(), 'kt-cli-'))
   const url = new URL(serverUrl)
@@ -36,7 +39,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await dropDatabases(serverUrl, [target()])
-  await runStatements(serverUrl, test.name, [`DROP USER IF EXISTS '${user}'@'%'`])
+  if (account) await runStatements(serverUrl, test.name, [`DROP USER IF EXISTS ${account}`])
   await test?.destroy()
   if (directory) await rm(directory, { recursive: true, force: true })
 })
@@ -143,6 +146,9 @@ describe('kysely-toolkit backup', () => {
       'give --keep-last and/or --keep-days',
     )
     expect((await cli('backup', 'create', '--password', 'x')).code).toBe(2)
+    const badEngine = await cli('backup', 'create', '--engine', 'pg_dump')
+    expect(badEngine.code).toBe(2)
+    expect(badEngine.stderr).toContain('--engine must be one of builtin, mariadb-dump, mysqldump, dump')
     const help = await cli('backup', '--help')
     expect(help.stdout).toContain('Usage: kysely-toolkit backup <create|restore|verify|list|prune>')
   })

@@ -78,6 +78,45 @@ export async function snapshotDatabase(serverUrl: string, database: string): Pro
   }
 }
 
+/**
+ * A derived table `numbers(n)` of the integers 1 to `count`, in SQL both servers run: MariaDB's `seq_1_to_N`
+ * tables do not exist on MySQL, and MySQL stops recursive CTEs at 1000 rows unless a session variable MariaDB
+ * does not have is raised. Cross joins of the digits 0 to 9 need neither.
+ *
+ * @example `INSERT INTO t (id) SELECT n FROM ${numbersTable(500)}`
+ */
+export function numbersTable(count: number): string {
+  const places = Math.max(1, Math.ceil(Math.log10(count + 1)))
+  const digits =
+    'SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9'
+  const joins = Array.from({ length: places }, (_, place) => `(${digits}) d${place}`).join(' CROSS JOIN ')
+  const value = Array.from({ length: places }, (_, place) => `d${place}.d * ${10 ** place}`).join(' + ')
+  return `(SELECT n FROM (SELECT ${value} + 1 AS n FROM ${joins}) digits WHERE n <= ${count}) numbers`
+}
+
+/**
+ * Creates a login user for the tests, as `'<name>'@'<host>'` where host is the one the server sees this client
+ * connect from (`USER()`): a server's anonymous users (`''@'localhost'`, made by MariaDB's default install) are
+ * more specific than `'<name>'@'%'` and would take the login instead. Returns the account (`'name'@'host'`) to
+ * grant to and drop, and the `user@host` text information_schema shows as DEFINER of its objects.
+ */
+export async function createLoginUser(
+  serverUrl: string,
+  name: string,
+  password: string,
+): Promise<{ account: string; definer: string }> {
+  const connection = await createConnection({ uri: serverUrl })
+  try {
+    const [[row]] = (await connection.query('SELECT USER() AS user')) as unknown as [{ user: string }[]]
+    const host = row!.user.slice(row!.user.lastIndexOf('@') + 1)
+    const account = `${connection.escape(name)}@${connection.escape(host)}`
+    await connection.query(`CREATE USER ${account} IDENTIFIED BY ${connection.escape(password)}`)
+    return { account, definer: `${name}@${host}` }
+  } finally {
+    await connection.end()
+  }
+}
+
 /** Runs statements on a database, one by one. */
 export async function runStatements(
   serverUrl: string,

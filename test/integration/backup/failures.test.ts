@@ -11,13 +11,23 @@ import {
   type BackupResult,
   createBackup,
   listBackups,
+  RestoreFailedError,
   RestoreTargetExistsError,
   restoreBackup,
 } from '../../../src/backup/index.js'
 import { createDatabase } from '../../../src/database/create-database.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.js'
 import { runScript } from '../../helpers/run-script.js'
-import { databaseExists, dropDatabases, runStatements, snapshotDatabase } from './compare.js'
+import { onMysql } from '../../helpers/test-server.js'
+import {
+  createLoginUser,
+  databaseExists,
+  dropDatabases,
+  numbersTable,
+  runStatements,
+  snapshotDatabase,
+} from './compare.js'
+import { serverTools } from './server-tools.js'
 
 const serverUrl = inject('serverUrl')
 let test: TestDatabase<unknown>
@@ -30,7 +40,7 @@ beforeAll(async () => {
   test = await createTestDatabase({ serverUrl })
   await runStatements(serverUrl, test.name, [
     'CREATE TABLE big (id INT PRIMARY KEY, label VARCHAR(64) NOT NULL, KEY (label)) ENGINE=InnoDB',
-    `INSERT INTO big SELECT seq, SHA2(seq, 256) FROM seq_1_to_${ROWS}`,
+    `INSERT INTO big SELECT n, SHA2(n, 256) FROM ${numbersTable(ROWS)}`,
   ])
   directory = await mkdtemp(join(tmpdir(), 'kt-fail-'))
   backup = await createBackup(test.database, { directory, statementBytes: 64 * 1024 })
@@ -54,6 +64,32 @@ async function temporaryDatabases(): Promise<string[]> {
   }
 }
 
+/** Runs one query on the server and returns its rows. */
+async function queryRows<T>(sql: string): Promise<T[]> {
+  const connection = await (await import('mysql2/promise')).createConnection({ uri: serverUrl })
+  try {
+    const [rows] = await connection.query(sql)
+    return rows as T[]
+  } finally {
+    await connection.end()
+  }
+}
+
+/** Waits (up to 10 s) until the server has freed the user lock `name`, which it does when its session ends. */
+async function waitForFreeLock(name: string): Promise<void> {
+  const connection = await (await import('mysql2/promise')).createConnection({ uri: serverUrl })
+  try {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const [rows] = await connection.query('SELECT IS_FREE_LOCK(?) AS free', [name])
+      if (Number((rows as { free: unknown }[])[0]?.free) === 1) return
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`the server still holds the lock ${name} of the killed restore after 10 s`)
+  } finally {
+    await connection.end()
+  }
+}
+
 /** A copy of the backup's two files under another directory, to damage. */
 async function copyOfBackup(): Promise<{ manifestPath: string; archivePath: string }> {
   const folder = await mkdtemp(join(directory, 'copy-'))
@@ -71,14 +107,14 @@ describe('damaged archives', () => {
     bytes[Math.floor(bytes.length / 2)]! ^= 0xff
     await writeFile(copy.archivePath, bytes)
     const target = `${test.name}_c`
-    const temporaryBefore = await temporaryDatabases()
     const error = await restoreBackup(test.database, { manifest: copy.manifestPath, target }).catch(
       (caught) => caught,
     )
     expect(ArchiveCorruptError.is(error)).toBe(true)
     expect((error as ArchiveCorruptError).reason).toMatch(/^SHA-256 mismatch/)
     expect(await databaseExists(serverUrl, target)).toBe(false)
-    expect(await temporaryDatabases()).toEqual(temporaryBefore)
+    // Only this restore's temporary database counts: other files' restores run on the same server meanwhile.
+    expect((await temporaryDatabases()).filter((name) => name.endsWith(target))).toEqual([])
     expect((await listBackups(join(copy.archivePath, '..'), { checksums: true }))[0]?.status).toBe('damaged')
   })
 
@@ -164,7 +200,9 @@ describe('restore atomicity', () => {
     expect(await databaseExists(serverUrl, target)).toBe(false)
     const left = (await temporaryDatabases()).filter((name) => name.endsWith(target))
     expect(left.length).toBe(1)
-    // The killed restore's connection is gone, so its lock is free: the next restore drops the leftover.
+    // The killed restore's connection is gone, so its lock is free once the server has noticed (MySQL can take a
+    // moment to end the session of a client that vanished): the next restore then drops the leftover.
+    await waitForFreeLock(left[0]!)
     const other = `${test.name}_k2`
     cleanup.push(other)
     await restoreBackup(test.database, { manifest: backup.manifestPath, target: other })
@@ -191,6 +229,58 @@ describe('restore atomicity', () => {
     expect(after.tables.big?.checksum).toBe(
       (await snapshotDatabase(serverUrl, test.name)).tables.big?.checksum,
     )
+  })
+})
+
+describe('a binary log that makes triggers need SUPER', () => {
+  it('refuses before loading any row, naming the trigger, for a user without SUPER; restores where it may', async () => {
+    await using source = await createTestDatabase({ serverUrl, prefix: 'bktrig' })
+    await runStatements(serverUrl, source.name, [
+      'CREATE TABLE audit (id INT PRIMARY KEY, note VARCHAR(20) NOT NULL) ENGINE=InnoDB',
+      "INSERT INTO audit VALUES (1, 'a'), (2, 'b')",
+      "CREATE TRIGGER audit_note BEFORE INSERT ON audit FOR EACH ROW SET NEW.note = CONCAT(NEW.note, '!')",
+    ])
+    const taken = await createBackup(source.database, { directory })
+    const user = `kttrg_${randomBytes(3).toString('hex')}`
+    const password = randomBytes(12).toString('hex')
+    const { account } = await createLoginUser(serverUrl, user, password)
+    const target = `${source.name}_r`
+    cleanup.push(target)
+    const url = new URL(serverUrl)
+    url.username = user
+    url.password = password
+    const restoring = createDatabase({ url: url.toString() })
+    try {
+      await runStatements(serverUrl, source.name, [
+        `GRANT ALL PRIVILEGES ON \`${target}\`.* TO ${account}`,
+        `GRANT ALL PRIVILEGES ON \`ktr\\_%\`.* TO ${account}`,
+      ])
+      const [settings] = await queryRows<{ logBin: number; trusted: number }>(
+        'SELECT @@log_bin AS logBin, @@log_bin_trust_function_creators AS trusted',
+      )
+      const needsSuper = Number(settings?.logBin) === 1 && Number(settings?.trusted) === 0
+      let rows = 0
+      const outcome = await restoreBackup(restoring, {
+        manifest: taken.manifestPath,
+        target,
+        onProgress: (progress) => {
+          rows = progress.rows
+        },
+      }).catch((error: unknown) => error)
+      if (needsSuper) {
+        expect(RestoreFailedError.is(outcome)).toBe(true)
+        expect((outcome as Error).message).toContain('trigger audit_note')
+        expect((outcome as Error).message).toContain('log_bin_trust_function_creators = 1')
+        expect(rows).toBe(0)
+        expect(await databaseExists(serverUrl, target)).toBe(false)
+        expect((await temporaryDatabases()).filter((name) => name.endsWith(target))).toEqual([])
+      } else {
+        expect(outcome).toMatchObject({ target, rows: 2 })
+      }
+    } finally {
+      await restoring.close()
+      await runStatements(serverUrl, source.name, [`DROP USER IF EXISTS ${account}`])
+    }
   })
 })
 
@@ -224,15 +314,14 @@ describe('a full disk', () => {
 })
 
 describe('secrets and file modes', () => {
-  it('passes the password to mariadb-dump in a 0600 defaults file, never in argv or the environment', async () => {
+  it("passes the password to the server's dump program in a 0600 defaults file, never in argv or the environment", async () => {
     const user = `ktpw_${randomBytes(3).toString('hex')}`
     const password = `pw-${randomBytes(12).toString('hex')}"\\'`
-    await runStatements(serverUrl, test.name, [
-      `CREATE USER '${user}'@'%' IDENTIFIED BY '${password.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
-      `GRANT ALL PRIVILEGES ON \`${test.name}\`.* TO '${user}'@'%'`,
-    ])
+    const { account } = await createLoginUser(serverUrl, user, password)
+    await runStatements(serverUrl, test.name, [`GRANT ALL PRIVILEGES ON \`${test.name}\`.* TO ${account}`])
+    const tools = serverTools()
     const spy = await mkdtemp(join(directory, 'spy-'))
-    const wrapper = join(spy, 'mariadb-dump-spy.sh')
+    const wrapper = join(spy, 'dump-spy.sh')
     // Records what the child sees (argv, environment, the defaults file's mode), then runs the real tool.
     await writeFile(
       wrapper,
@@ -242,7 +331,7 @@ env > "${spy}/env"
 file=$(printf '%s\\n' "$@" | sed -n 's/^--defaults-extra-file=//p')
 stat -c %a "$file" > "${spy}/mode"
 cp "$file" "${spy}/defaults"
-exec mariadb-dump "$@"
+exec '${tools.dump}' "$@"
 `,
     )
     await chmod(wrapper, 0o755)
@@ -255,16 +344,17 @@ exec mariadb-dump "$@"
     try {
       const result = await createBackup(database, {
         directory: spy,
-        engine: 'mariadb-dump',
+        engine: 'dump',
         dumpCommand: wrapper,
         onProgress: (progress) => logs.push(JSON.stringify(progress)),
         onWarning: (message) => logs.push(message),
       })
       expect((await stat(result.archivePath)).mode & 0o777).toBe(0o600)
+      expect(result.manifest.engine).toBe(onMysql ? 'mysqldump' : 'mariadb-dump')
       logs.push(JSON.stringify(result))
     } finally {
       await database.close()
-      await runStatements(serverUrl, test.name, [`DROP USER IF EXISTS '${user}'@'%'`])
+      await runStatements(serverUrl, test.name, [`DROP USER IF EXISTS ${account}`])
     }
     const argv = await readFile(join(spy, 'argv'), 'utf8')
     const env = await readFile(join(spy, 'env'), 'utf8')

@@ -14,11 +14,13 @@ import {
   verifyBackup,
 } from '../../../src/backup/index.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.js'
-import { EVERY_TYPE_STATEMENTS } from '../../fixtures/backup/every-type.js'
+import { everyTypeStatements } from '../../fixtures/backup/every-type.js'
 import { EVERY_TYPE_MIGRATIONS, EVERY_TYPE_ROWS } from '../../fixtures/every-type/every-type.js'
 import type { DB as EveryTypeDB } from '../../fixtures/every-type/generated/default/db.js'
 import { EXAMPLE_MIGRATIONS } from '../../helpers/paths.js'
+import { onMysql, testServer } from '../../helpers/test-server.js'
 import { dropDatabases, runStatements, snapshotDatabase } from './compare.js'
+import { serverTools } from './server-tools.js'
 
 const serverUrl = inject('serverUrl')
 let test: TestDatabase<DB>
@@ -51,7 +53,7 @@ beforeAll(async () => {
     migrations: EXAMPLE_MIGRATIONS,
     seed: (db) => seedShop(db, { users: 60, ordersPerUser: 4 }),
   })
-  await runStatements(serverUrl, test.name, [...EVERY_TYPE_STATEMENTS, ...OBJECTS])
+  await runStatements(serverUrl, test.name, [...everyTypeStatements(testServer), ...OBJECTS])
   directory = await mkdtemp(join(tmpdir(), 'kt-backup-'))
 })
 
@@ -61,11 +63,19 @@ afterAll(async () => {
   if (directory) await rm(directory, { recursive: true, force: true })
 })
 
-async function roundTrip(options: Parameters<typeof createBackup>[1], suffix: string) {
+async function roundTrip(
+  options: Parameters<typeof createBackup>[1],
+  suffix: string,
+  restoreOptions: { clientCommand?: string } = {},
+) {
   const backup = await createBackup(test.database, options)
   const target = `${test.name}_${suffix}`
   restored.push(target)
-  const result = await restoreBackup(test.database, { manifest: backup.manifestPath, target })
+  const result = await restoreBackup(test.database, {
+    manifest: backup.manifestPath,
+    target,
+    ...restoreOptions,
+  })
   const [before, after] = await Promise.all([
     snapshotDatabase(serverUrl, test.name),
     snapshotDatabase(serverUrl, target),
@@ -113,9 +123,15 @@ describe(createBackup.name, () => {
     expect((await stat(backup.manifestPath)).mode & 0o777).toBe(0o600)
   })
 
-  it('restores with the mariadb-dump engine too, which is only as exact as mariadb-dump (FLOAT keeps 6 digits)', async () => {
-    const { backup, after, before, target } = await roundTrip({ directory, engine: 'mariadb-dump' }, 'dump')
-    expect(backup.manifest.engine).toBe('mariadb-dump')
+  it("restores with the server's own dump program too (engine 'dump'), which is only as exact as that program", async () => {
+    const tools = serverTools()
+    const { backup, after, before, target } = await roundTrip(
+      { directory, engine: 'dump', dumpCommand: tools.dump },
+      'dump',
+      { clientCommand: tools.client },
+    )
+    expect(backup.manifest.engine).toBe(onMysql ? 'mysqldump' : 'mariadb-dump')
+    expect(backup.manifest.warnings).toEqual([])
     expect(backup.manifest.consistency.mode).toBe('single-transaction')
     for (const [name, table] of Object.entries(before.tables)) {
       if (name === 'every_type') continue
@@ -178,6 +194,38 @@ describe('backup of the codegen every-type fixture', () => {
     expect(insertHead).toContain('`tiny_bool`')
     expect(insertHead).not.toContain('`varchar_length`')
     expect(insertHead).not.toContain('`money_doubled`')
+  })
+})
+
+describe('backup of events', () => {
+  it('keeps events with their schedule, status and body when asked to (events: true)', async () => {
+    await using fixture = await createTestDatabase({ serverUrl, prefix: 'bkevent' })
+    await runStatements(serverUrl, fixture.name, [
+      'CREATE TABLE ticks (id INT PRIMARY KEY AUTO_INCREMENT, at DATETIME NOT NULL) ENGINE=InnoDB',
+      `CREATE EVENT nightly_tick ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 03:00:00' DISABLE
+         COMMENT 'one row a night' DO INSERT INTO ticks (at) VALUES (NOW())`,
+      `CREATE EVENT once_tick ON SCHEDULE AT '2031-06-01 00:00:00' ON COMPLETION PRESERVE ENABLE
+         DO DELETE FROM ticks WHERE at < '2000-01-01'`,
+    ])
+    const backup = await createBackup(fixture.database, { directory, events: true })
+    expect(backup.manifest.events).toEqual(['nightly_tick', 'once_tick'])
+    const target = `${fixture.name}_r`
+    restored.push(target)
+    await restoreBackup(fixture.database, { manifest: backup.manifestPath, target })
+    const describeEvents = (database: string) =>
+      sql<Record<string, unknown>>`SELECT EVENT_NAME AS name, EVENT_TYPE AS type, EXECUTE_AT AS executeAt,
+          INTERVAL_VALUE AS every, INTERVAL_FIELD AS unit, STARTS AS starts, STATUS AS status,
+          ON_COMPLETION AS completion, EVENT_COMMENT AS comment, EVENT_DEFINITION AS body, SQL_MODE AS mode,
+          TIME_ZONE AS zone
+        FROM information_schema.EVENTS WHERE EVENT_SCHEMA = ${database} ORDER BY EVENT_NAME`
+        .execute(fixture.db)
+        .then((result) => result.rows)
+    const events = await describeEvents(target)
+    expect(events).toEqual(await describeEvents(fixture.name))
+    expect(events.map((event) => [event.name, event.status])).toEqual([
+      ['nightly_tick', 'DISABLED'],
+      ['once_tick', 'ENABLED'],
+    ])
   })
 })
 
