@@ -32,7 +32,7 @@ die() {
 describe() {
   case "$1" in
     mysql-9.7) echo "sid mysql-server-core,mysql-client-core 3307 /usr/sbin/mysqld" ;;
-    mariadb-11.8) echo "trixie mariadb-server-core,mariadb-client-core 3308 /usr/sbin/mariadbd" ;;
+    mariadb-11.8) echo "trixie mariadb-server-core,mariadb-client 3308 /usr/sbin/mariadbd" ;;
     *) die "unknown server '$1' (known: ${NAMES[*]})" ;;
   esac
 }
@@ -56,9 +56,10 @@ debian_mirror() {
 ensure() {
   local name=$1 root suite packages
   root=$(root_of "$name")
-  [ -f "$root/.kysely-toolkit-ready" ] && return 0
   suite=$(field "$name" 1)
   packages=$(field "$name" 2)
+  # The marker holds the package list it was built with: a changed list builds the chroot again.
+  [ -f "$root/.kysely-toolkit-ready" ] && [ "$(cat "$root/.kysely-toolkit-ready")" = "$packages" ] && return 0
   if ! command -v debootstrap >/dev/null; then
     echo "test-servers: installing debootstrap from Debian's packages"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -74,7 +75,7 @@ ensure() {
     chroot "$root" useradd --system --gid mysql --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin mysql
   fi
   chroot "$root" "$(field "$name" 4)" --version >"$root/.kysely-toolkit-version"
-  touch "$root/.kysely-toolkit-ready"
+  echo "$packages" >"$root/.kysely-toolkit-ready"
 }
 
 # mariadb-install-db resolves the machine's name; the chroot gets the host's view of it.

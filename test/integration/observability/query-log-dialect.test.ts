@@ -226,7 +226,7 @@ describe('a log function given to createDatabase', () => {
     // `push` returns a number: TypeScript accepts it as a log function, as Kysely's own `log` option does.
     const database = createDatabase<DB>({
       url: test.url,
-      log: (event) => events.push(event) as unknown as void,
+      log: (event) => events.push(event),
     })
     try {
       const email = `log-value-${process.pid}@example.com`
