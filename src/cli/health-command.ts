@@ -27,7 +27,9 @@ DB_PASSWORD, DB_NAME.`,
         `--timeout must be a positive number of milliseconds (got ${JSON.stringify(values.timeout)})`,
       )
     }
-    const database = connectFromEnv(io)
+    // A server that accepts the connection and never answers: the open socket must not outlive the check, or the
+    // process would wait for the 10 s connect timeout after printing the result (useless as a liveness probe).
+    const database = connectFromEnv(io, { connectTimeoutMs: timeoutMs })
     try {
       const report = await database.health({ timeoutMs })
       if (values.json) {

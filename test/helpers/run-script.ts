@@ -15,16 +15,20 @@ export interface ScriptResult {
 
 /**
  * Runs a TypeScript file in a child Node process (through jiti), with extra environment variables, and resolves
- * when it exits. `onStdout` sees output as it arrives (e.g. to send a signal at the right moment).
+ * when it exits, with `args` after the file. `onStdout` sees output as it arrives (e.g. to send a signal at the right moment).
  */
 export function runScript(
   file: string,
   env: Record<string, string>,
-  options: { timeoutMs?: number; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+  options: {
+    timeoutMs?: number
+    args?: readonly string[]
+    onStdout?: (text: string, child: ReturnType<typeof spawn>) => void
+  } = {},
 ): Promise<ScriptResult> {
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [JITI_CLI, file], {
+    const child = spawn(process.execPath, [JITI_CLI, file, ...(options.args ?? [])], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })

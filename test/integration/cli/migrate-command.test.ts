@@ -1,4 +1,5 @@
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -6,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { runCli } from '../../../src/cli/run-cli.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/index.js'
 import { captureIo } from '../../helpers/capture-io.js'
+import { runScript } from '../../helpers/run-script.js'
 
 const repositoryRoot = fileURLToPath(new URL('../../..', import.meta.url))
+const BIN = fileURLToPath(new URL('../../../src/cli/bin.ts', import.meta.url))
 let test: TestDatabase<unknown>
 
 beforeAll(async () => {
@@ -108,6 +111,30 @@ describe('kysely-toolkit health', () => {
       const io = captureIo({}, repositoryRoot)
       expect(await runCli([name, '--help'], io)).toBe(0)
       expect(io.out()).toContain(`Usage: kysely-toolkit ${name}`)
+    }
+  })
+})
+
+describe('kysely-toolkit health --timeout against a server that never answers', () => {
+  it('prints unhealthy and exits within the timeout, not the 10 s connect timeout', async () => {
+    // Our own listener on 127.0.0.1: it accepts the connection and never sends the handshake.
+    const sockets: Socket[] = []
+    const silent = createServer((socket) => void sockets.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    try {
+      const result = await runScript(
+        BIN,
+        { DATABASE_URL: `mysql://root@127.0.0.1:${port}/none` },
+        { args: ['health', '--timeout', '500'] },
+      )
+      expect(result.stdout).toMatch(/^unhealthy {2}HEALTH_TIMEOUT/)
+      expect(result.code).toBe(1)
+      // jiti's start-up included; the 10 s connect timeout is what it must not wait for.
+      expect(result.elapsedMs).toBeLessThan(5_000)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      silent.close()
     }
   })
 })
