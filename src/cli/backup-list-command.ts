@@ -12,6 +12,8 @@ export const backupListCommand: Command = {
 Options:
   --dir <dir>       backup directory (default: config backup.directory, else ./backups)
   --checksums       also check each archive's SHA-256 (reads every archive)
+
+Exit code 0 when every backup listed is intact, 1 when one is damaged (so a cron job or a probe notices).
   --json            print JSON on stdout
   --config <file>   config file`,
   async run(args, io) {
@@ -29,6 +31,7 @@ Options:
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`)
     const directory = values.dir ?? (await loadBackupConfig(io, values.config)).directory
     const entries = await listBackups(directory, { checksums: values.checksums })
+    const status = entries.some((entry) => entry.status !== 'ok') ? 1 : 0
     if (values.json) {
       io.stdout.write(
         `${JSON.stringify(
@@ -46,14 +49,17 @@ Options:
           2,
         )}\n`,
       )
-      return 0
+      return status
     }
     for (const entry of entries) {
       io.stdout.write(
         `${entry.createdAt.toISOString()}  ${entry.status === 'ok' ? 'ok     ' : 'DAMAGED'}  ${entry.manifest.database}  ${entry.manifest.rows ?? '?'} rows  ${formatBytes(entry.manifest.archive.bytes)}  ${entry.manifestPath}${entry.problem ? `  (${entry.problem})` : ''}\n`,
       )
     }
-    io.stdout.write(`${entries.length} backup(s) in ${directory}\n`)
-    return 0
+    const damaged = entries.filter((entry) => entry.status !== 'ok').length
+    io.stdout.write(
+      `${entries.length} backup(s) in ${directory}${damaged === 0 ? '' : `, ${damaged} damaged`}\n`,
+    )
+    return status
   },
 }

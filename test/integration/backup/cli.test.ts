@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
@@ -120,6 +120,27 @@ describe('kysely-toolkit backup', () => {
     expect(result.code).toBe(0)
     expect(result.stderr).toMatch(/finishing +1\/1 tables +500\/\d+ rows +[\d.]+ MB +[\d,]+ rows\/s/)
     expect(result.stdout).toMatch(new RegExp(`^backed up ${test.name}: 1 tables, 500 rows`))
+  })
+
+  it('lists a damaged backup with --checksums and exit code 1', async () => {
+    const own = await mkdtemp(join(tmpdir(), 'kt-cli-list-'))
+    try {
+      const created = JSON.parse((await cli('backup', 'create', '--dir', own, '--json')).stdout)
+      const archive = join(own, created.manifest.archive.file)
+      const bytes = await readFile(archive)
+      const middle = Math.floor(bytes.length / 2)
+      bytes[middle] = (bytes[middle] ?? 0) ^ 0xff
+      await writeFile(archive, bytes)
+      const listed = await cli('backup', 'list', '--dir', own, '--checksums')
+      expect(listed.stdout).toContain('DAMAGED')
+      expect(listed.stdout).toMatch(/1 backup\(s\) in .*, 1 damaged/)
+      expect(listed.code).toBe(1)
+      const json = await cli('backup', 'list', '--dir', own, '--checksums', '--json')
+      expect(JSON.parse(json.stdout)[0]).toMatchObject({ status: 'damaged' })
+      expect(json.code).toBe(1)
+    } finally {
+      await rm(own, { recursive: true, force: true })
+    }
   })
 
   it('reports a verify mismatch with exit code 1', async () => {
