@@ -138,3 +138,34 @@ describe('kysely-toolkit health --timeout against a server that never answers', 
     }
   })
 })
+
+describe('kysely-toolkit errors', () => {
+  it('are one line, without zod issue dumps; --verbose adds the causes', async () => {
+    const env = { DB_HOST: '127.0.0.1', DB_PORT: '99999999' }
+    const plain = captureIo(env, repositoryRoot)
+    expect(await runCli(['health'], plain)).toBe(1)
+    expect(plain.err()).toBe(
+      'kysely-toolkit health: Invalid database options: port must be a port number from 1 to 65535 (got 99999999)\n',
+    )
+    const verbose = captureIo(env, repositoryRoot)
+    expect(await runCli(['health', '--verbose'], verbose)).toBe(1)
+    expect(verbose.err()).toContain('  caused by: ')
+    expect(verbose.err()).toContain('"too_big"')
+  })
+
+  it('name a malformed DATABASE_URL in one line', async () => {
+    const io = captureIo({ DATABASE_URL: 'mysql://app:50%off@127.0.0.1/shop' }, repositoryRoot)
+    expect(await runCli(['health'], io)).toBe(1)
+    expect(io.err()).toBe(
+      'kysely-toolkit health: Invalid database environment: DATABASE_URL has a malformed percent-escape in its password: write a literal % as %25 (encodeURIComponent does) (got "mysql://app:***@127.0.0.1/shop")\n',
+    )
+  })
+
+  it('answer a usage mistake with the synopsis, not the whole help', async () => {
+    const io = captureIo({}, repositoryRoot)
+    expect(await runCli(['backup', 'restore', 'x.ktb.json'], io)).toBe(2)
+    expect(io.err()).toBe(
+      'kysely-toolkit backup: --target <database> is required\n\nUsage: kysely-toolkit backup <create|restore|verify|list|prune> [options]\n\nRun kysely-toolkit backup --help for every option.\n',
+    )
+  })
+})
