@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, relative, resolve } from 'node:path'
 import type { Kysely } from 'kysely'
 import { createDatabase } from '../src/database/create-database.js'
 import type { DatabaseOptions } from '../src/database/database-options.js'
 import { TYPE_CAST_DEFAULTS, type TypeCastOptions } from '../src/database/type-cast.js'
 import { DatabaseUnreachableError } from '../src/error/database-unreachable-error.js'
+import { InvalidOptionsError } from '../src/error/invalid-options-error.js'
 import { migrate } from '../src/migration/migrate.js'
 import type { SchemaMetadata } from '../src/schema/schema-metadata.js'
 import { type CheckResult, checkGeneratedFiles, type GeneratedFile } from './check.js'
@@ -263,11 +264,49 @@ async function writeAll(files: readonly GeneratedFile[]): Promise<void> {
   const temporary = files.map((file) => `${file.path}.${process.pid}.tmp`)
   try {
     for (const [index, file] of files.entries()) {
-      await mkdir(dirname(file.path), { recursive: true })
+      await makeDirectory(dirname(file.path))
       await writeFile(temporary[index]!, file.content)
     }
     for (const [index, file] of files.entries()) await rename(temporary[index]!, file.path)
   } finally {
     await Promise.all(temporary.map((path) => rm(path, { force: true })))
+  }
+}
+
+/**
+ * Creates `directory` and its missing parents one level at a time. Node's `mkdir(..., { recursive: true })` spins
+ * forever under a folder that refuses new entries in some ways (e.g. under /proc); here the first level that cannot
+ * be made is an {@link InvalidOptionsError} naming it.
+ */
+async function makeDirectory(directory: string): Promise<void> {
+  const missing: string[] = []
+  let current = directory
+  while (!(await isDirectory(current))) {
+    missing.unshift(current)
+    const parent = dirname(current)
+    if (parent === current) break
+    current = parent
+  }
+  for (const level of missing) {
+    try {
+      await mkdir(level)
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      if (code === 'EEXIST' && (await isDirectory(level))) continue
+      throw new InvalidOptionsError('codegen options', [
+        {
+          path: 'outDir',
+          message: `outDir ${directory} cannot be created: ${String(code ?? error)} at ${level}`,
+        },
+      ])
+    }
+  }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory()
+  } catch {
+    return false
   }
 }

@@ -209,4 +209,17 @@ export async function up(db) {
     expect(result.stdout).toContain('generated 3 files for 0 tables')
     expect(existsSync(join(dir, 'elsewhere/db.ts'))).toBe(true)
   })
+
+  it('refuses an --out-dir it cannot create, at once, naming the level that failed', async () => {
+    const test = await database()
+    const dir = await project(PROJECT_CONFIG)
+    const started = performance.now()
+    // Node's recursive mkdir spins forever under /proc; the command must fail instead.
+    const result = await codegen(['--no-migrate', '--out-dir', '/proc/kt-no-such/generated'], dir, test.url)
+    expect(performance.now() - started).toBeLessThan(10_000)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      'kysely-toolkit codegen: Invalid codegen options: outDir /proc/kt-no-such/generated cannot be created: ENOENT at /proc/kt-no-such\n',
+    )
+  })
 })
