@@ -20,6 +20,7 @@ import {
   createQueryMetrics,
   createRepository,
   InvalidSortError,
+  NO_TABLE_LABEL,
   type QueryMetricsSnapshot,
   transaction,
 } from '../src/index.js'
@@ -31,7 +32,9 @@ import { shop } from './shop-schema.js'
 
 const MIGRATIONS = fileURLToPath(new URL('./migrations', import.meta.url))
 const say = (text = '') => console.log(text)
-const step = (title: string) => say(`\n\u001b[1m▸ ${title}\u001b[0m`)
+/** Bold step titles on a terminal only, and never with NO_COLOR set (https://no-color.org). */
+const bold = process.stdout.isTTY === true && !process.env.NO_COLOR
+const step = (title: string) => say(bold ? `\n\u001b[1m▸ ${title}\u001b[0m` : `\n▸ ${title}`)
 
 async function main(): Promise<void> {
   step('Finding a MySQL-compatible server')
@@ -227,11 +230,21 @@ function summarize(values: readonly string[]): string {
 
 function printMetrics(snapshot: QueryMetricsSnapshot): void {
   const { latency } = snapshot
+  // The failed statements are the bank's deadlocks, which transaction() retried: say so, by error code.
+  const byCode = new Map<string, number>()
+  for (const entry of snapshot.byError) byCode.set(entry.code, (byCode.get(entry.code) ?? 0) + entry.count)
+  const failures = [...byCode].map(([code, count]) => `${count} ${code}`).join(', ')
   say(
-    `  ${snapshot.queries} queries, ${snapshot.errors} errors; latency p50 ${latency.p50Ms.toFixed(2)} ms, p95 ${latency.p95Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms, max ${latency.maxMs.toFixed(2)} ms`,
+    `  ${snapshot.queries} queries; ${snapshot.errors} failed${failures === '' ? '' : ` (${failures}: the bank's deadlocks, each retried)`}`,
   )
-  for (const entry of snapshot.byQuery.slice(0, 4))
-    say(`    ${entry.kind.padEnd(7)} ${String(entry.table).padEnd(22)} ${entry.count}`)
+  say(
+    `  latency p50 ${latency.p50Ms.toFixed(2)} ms, p95 ${latency.p95Ms.toFixed(2)} ms, p99 ${latency.p99Ms.toFixed(2)} ms, max ${latency.maxMs.toFixed(2)} ms`,
+  )
+  say('  busiest statements (kind, table, count; "no table" is BEGIN, COMMIT, SELECT 1 and the like):')
+  for (const entry of snapshot.byQuery.slice(0, 4)) {
+    const table = entry.table === NO_TABLE_LABEL ? 'no table' : String(entry.table)
+    say(`    ${entry.kind.padEnd(7)} ${table.padEnd(22)} ${entry.count}`)
+  }
   say(`  transaction retries counted: ${snapshot.transactionRetries}`)
 }
 
@@ -245,7 +258,7 @@ main().catch((error: unknown) => {
   ) {
     console.error(
       `\nThe server could not be used (${code}: ${(error as Error).message}).\n` +
-        'Set TEST_DATABASE_URL=mysql://user:password@host:3306 to a MySQL 8 or MariaDB 10.6+ server whose user may ' +
+        'Set TEST_DATABASE_URL=mysql://user:password@host:3306 to a MySQL 8.4+ or MariaDB 10.6+ server whose user may ' +
         'create databases, or unset it to let the demo find one (Docker, 127.0.0.1:3306, or an installed mariadbd).',
     )
   } else {

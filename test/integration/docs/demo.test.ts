@@ -17,6 +17,12 @@ describe('npm run demo', () => {
     expect(output).toMatch(/400 ledger rows; \d+ attempts retried/)
     expect(output).toContain('unchanged ✓')
     expect(output).toContain('health: healthy')
+    // The metrics say what the failed statements were, and name the statements without a table.
+    expect(output).toMatch(/\d+ queries; \d+ failed( \(\d+ \w+.*: the bank's deadlocks, each retried\))?\n/)
+    expect(output).toContain('"no table" is BEGIN, COMMIT')
+    expect(output).not.toContain('(none)')
+    // Not a terminal: no colour codes.
+    expect(output).not.toContain('\u001b[')
     expect(output).toContain('verify: row counts and CHECKSUM TABLE equal ✓')
     expect(output).toMatch(/✓ cleaned up: dropped (ktdemo_\w+) and \1_copy/)
   })
