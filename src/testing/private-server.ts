@@ -293,6 +293,25 @@ function innodbArgs(binary: ServerBinary): string[] {
   return ['--innodb-buffer-pool-size=32M', redoLog]
 }
 
+/**
+ * Oracle MySQL only. Its X Plugin would listen on 33060 in every server; performance_schema costs ~100 MB per
+ * server. `secure_file_priv` defaults to a compiled-in directory (`/var/lib/mysql-files` on Debian) that must
+ * exist or the server refuses to start: each server gets a `files` directory of its own for
+ * `SELECT ... INTO OUTFILE` and `LOAD DATA INFILE`.
+ */
+function mysqlArgs(directory: string): string[] {
+  return ['--mysqlx=OFF', '--performance-schema=OFF', `--secure-file-priv=${join(directory, FILES_DIRECTORY)}`]
+}
+
+/** The directory in a server's own directory that MySQL's `secure_file_priv` names. */
+const FILES_DIRECTORY = 'files'
+
+/** The directories a server needs in its own directory besides the data directory. */
+async function makeServerDirectories(directory: string): Promise<void> {
+  await mkdir(join(directory, 'tmp'), { recursive: true })
+  await mkdir(join(directory, FILES_DIRECTORY), { recursive: true })
+}
+
 interface ServerArgsSpec {
   readonly binary: ServerBinary
   readonly directory: string
@@ -322,8 +341,7 @@ function serverArgs(spec: ServerArgsSpec): string[] {
     ...innodbArgs(binary),
     '--innodb-flush-log-at-trx-commit=2', // survives a killed server, not a crashed machine: fine for tests
     '--sync-binlog=0',
-    // MySQL's X Plugin would listen on 33060 in every server; performance_schema costs ~100 MB per server.
-    ...(binary.flavor === 'mysql' ? ['--mysqlx=0', '--performance-schema=OFF'] : []),
+    ...(binary.flavor === 'mysql' ? mysqlArgs(directory) : []),
     ...spec.extra,
   ]
 }
@@ -343,7 +361,7 @@ function templateFor(binary: ServerBinary, timeoutMs: number): Promise<string> {
 
 async function createTemplate(binary: ServerBinary, timeoutMs: number): Promise<string> {
   const directory = await mkdtemp(join(privateServerRoot(), 'template-'))
-  await mkdir(join(directory, 'tmp'))
+  await makeServerDirectories(directory)
   const dataDir = join(directory, 'data')
   if (binary.flavor === 'mariadb') await initializeMariadb(binary, directory, timeoutMs)
   else await initializeMysql(binary, directory, timeoutMs)
@@ -652,7 +670,7 @@ export class PrivateServer implements AsyncDisposable {
     if (this.#destroyed) throw new ServerStartFailedError(this.binary, 'the server was destroyed')
     if (this.isRunning) return
     const { binary, directory, port, options } = this.#setup
-    await mkdir(join(directory, 'tmp'), { recursive: true })
+    await makeServerDirectories(directory)
     this.#process = await launch({
       binary,
       directory,
@@ -716,7 +734,7 @@ export async function startPrivateServer(options: PrivateServerOptions = {}): Pr
   for (let attempt = 1; ; attempt++) {
     const port = resolved.port ?? (await findFreePort())
     const directory = await mkdtemp(join(privateServerRoot(), 'server-'))
-    await mkdir(join(directory, 'tmp'))
+    await makeServerDirectories(directory)
     await copyDataDir(template, join(directory, 'data'))
     const server = new PrivateServer({ binary, directory, port, options: resolved })
     try {

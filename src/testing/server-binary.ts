@@ -69,12 +69,21 @@ function searchDirectories(env: NodeJS.ProcessEnv): string[] {
 }
 
 /**
- * The first `mariadbd`, else the first `mysqld`, on `PATH` or in the usual sbin directories; `undefined` when
- * none is installed.
+ * The environment variable naming the server binary private servers are started from, when no `binary` option
+ * is given: e.g. `KYSELY_TOOLKIT_SERVER_BINARY=/usr/local/mysql/bin/mysqld`.
+ */
+const SERVER_BINARY_VARIABLE = 'KYSELY_TOOLKIT_SERVER_BINARY'
+
+/**
+ * The server binary to use when none is given: `KYSELY_TOOLKIT_SERVER_BINARY` when it is set (not checked
+ * here: {@link inspectServerBinary} says what is wrong with it), else the first `mariadbd`, else the first
+ * `mysqld`, on `PATH` or in the usual sbin directories; `undefined` when none is installed.
  *
  * @internal
  */
 export async function findServerBinary(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const chosen = env[SERVER_BINARY_VARIABLE]
+  if (chosen !== undefined && chosen !== '') return chosen
   const directories = searchDirectories(env)
   for (const name of SERVER_NAMES) {
     for (const directory of directories) {
