@@ -300,7 +300,11 @@ function innodbArgs(binary: ServerBinary): string[] {
  * `SELECT ... INTO OUTFILE` and `LOAD DATA INFILE`.
  */
 function mysqlArgs(directory: string): string[] {
-  return ['--mysqlx=OFF', '--performance-schema=OFF', `--secure-file-priv=${join(directory, FILES_DIRECTORY)}`]
+  return [
+    '--mysqlx=OFF',
+    '--performance-schema=OFF',
+    `--secure-file-priv=${join(directory, FILES_DIRECTORY)}`,
+  ]
 }
 
 /** The directory in a server's own directory that MySQL's `secure_file_priv` names. */
@@ -379,7 +383,7 @@ async function initializeMariadb(binary: ServerBinary, directory: string, timeou
     )
   }
   const result = await runToCompletion(
-    installDb,
+    installDb.path,
     [
       '--no-defaults',
       `--datadir=${dataDir}`,
@@ -394,10 +398,18 @@ async function initializeMariadb(binary: ServerBinary, directory: string, timeou
     { env: { ...process.env, MYSQLD_BOOTSTRAP: binary.realPath }, timeoutMs: Math.max(timeoutMs, 60_000) },
   )
   if (!result.ok) {
-    throw new ServerStartFailedError(binary.path, `${installDb} failed to initialise the data directory`, {
-      logTail: pickLogTail(result.output),
-      cause: result.error,
-    })
+    const hint = installDb.besideServer
+      ? ''
+      : ` (it was found on PATH, not beside the server, and may belong to another MariaDB version than ${binary.version}: ` +
+        'keep the mariadb-install-db of the same installation beside the server, in its bin or scripts directory)'
+    throw new ServerStartFailedError(
+      binary.path,
+      `${installDb.path} failed to initialise the data directory${hint}`,
+      {
+        logTail: pickLogTail(result.output),
+        cause: result.error,
+      },
+    )
   }
 }
 

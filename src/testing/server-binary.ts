@@ -143,17 +143,36 @@ async function inspect(path: string): Promise<ServerBinary> {
 export async function findInstallDb(
   binary: ServerBinary,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<string | undefined> {
-  const binaryDirectory = dirname(binary.realPath)
-  const base = dirname(binaryDirectory)
-  const directories = [binaryDirectory, join(base, 'bin'), join(base, 'scripts'), ...searchDirectories(env)]
-  for (const name of INSTALL_DB_NAMES) {
-    for (const directory of directories) {
-      const candidate = join(directory, name)
-      if (await isExecutable(candidate)) return candidate
+): Promise<InstallDb | undefined> {
+  const beside = installationDirectories(binary)
+  for (const [directories, besideServer] of [
+    [beside, true],
+    [searchDirectories(env), false],
+  ] as const) {
+    for (const name of INSTALL_DB_NAMES) {
+      for (const directory of directories) {
+        const path = join(directory, name)
+        if (await isExecutable(path)) return { path, besideServer }
+      }
     }
   }
   return undefined
+}
+
+/** A data-directory initialiser found by {@link findInstallDb}. @internal */
+export interface InstallDb {
+  readonly path: string
+  /**
+   * Found in the server's own installation rather than on `PATH`: one found on `PATH` may belong to another
+   * MariaDB version (its system tables then fail to load, e.g. with "Illegal mix of collations").
+   */
+  readonly besideServer: boolean
+}
+
+function installationDirectories(binary: ServerBinary): string[] {
+  const binaryDirectory = dirname(binary.realPath)
+  const base = dirname(binaryDirectory)
+  return [binaryDirectory, join(base, 'bin'), join(base, 'scripts')]
 }
 
 /** Compares dotted versions: negative when `a < b`, 0 when equal, positive when `a > b`. @internal */

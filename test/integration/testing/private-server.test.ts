@@ -9,6 +9,7 @@ import {
   startPrivateServer,
 } from '../../../src/testing/index.js'
 import { isProcessAlive } from '../../../src/testing/process-cleanup.js'
+import { findServerBinary } from '../../../src/testing/server-binary.js'
 
 async function queryOne(url: string, sql: string): Promise<unknown> {
   const connection = await createConnection(url)
@@ -85,6 +86,20 @@ describe(PrivateServer.name, () => {
 })
 
 describe(startPrivateServer.name, () => {
+  it('starts the binary KYSELY_TOOLKIT_SERVER_BINARY names, else the first one installed', async () => {
+    expect(
+      await findServerBinary({ KYSELY_TOOLKIT_SERVER_BINARY: '/opt/mysql-9.7/bin/mysqld', PATH: '' }),
+    ).toBe('/opt/mysql-9.7/bin/mysqld')
+    const installed = await findServerBinary({ PATH: process.env.PATH })
+    expect(await findServerBinary({ KYSELY_TOOLKIT_SERVER_BINARY: '', PATH: process.env.PATH })).toBe(
+      installed,
+    )
+
+    // The run's own choice (scripts/run-tests.mjs sets it to the run's server kind): what startPrivateServer used.
+    await using server = await startPrivateServer()
+    expect(server.binary).toBe(process.env.KYSELY_TOOLKIT_SERVER_BINARY || installed)
+  })
+
   it('fails with ServerStartFailedError for a binary that does not exist', async () => {
     const error = await startPrivateServer({ binary: '/nonexistent/mariadbd' }).catch(
       (caught: unknown) => caught,
