@@ -32,9 +32,10 @@ import {
  */
 export interface PrivateServerOptions {
   /**
-   * The server binary: a `mariadbd` or a MySQL 8 `mysqld`; which one it is is read from `--version`.
-   * Defaults to the first `mariadbd`, else `mysqld`, found on `PATH` or in `/usr/sbin`, `/usr/local/sbin`,
-   * `/usr/local/bin`, `/usr/local/mysql/bin`, `/opt/homebrew/bin`.
+   * The server binary: a `mariadbd`, or an Oracle MySQL `mysqld` (8.0, 8.4, 9.x); which one it is is read from
+   * `--version`. Defaults to the path in the `KYSELY_TOOLKIT_SERVER_BINARY` environment variable, else the first
+   * `mariadbd`, else `mysqld`, found on `PATH` or in `/usr/sbin`, `/usr/local/sbin`, `/usr/local/bin`,
+   * `/usr/local/mysql/bin`, `/opt/homebrew/bin`, `/opt/homebrew/sbin`, `/usr/libexec`.
    */
   readonly binary?: string
   /**
@@ -313,7 +314,8 @@ const FILES_DIRECTORY = 'files'
 /** The directories a server needs in its own directory besides the data directory. */
 async function makeServerDirectories(directory: string): Promise<void> {
   await mkdir(join(directory, 'tmp'), { recursive: true })
-  await mkdir(join(directory, FILES_DIRECTORY), { recursive: true })
+  // Only the server's user may read it (MySQL warns about a directory every user can read).
+  await mkdir(join(directory, FILES_DIRECTORY), { recursive: true, mode: 0o700 })
 }
 
 interface ServerArgsSpec {
@@ -414,12 +416,11 @@ async function initializeMariadb(binary: ServerBinary, directory: string, timeou
 }
 
 /**
- * MySQL 8: `mysqld --initialize-insecure` creates only root@localhost (empty password). Accounts cannot be
+ * Oracle MySQL: `mysqld --initialize-insecure` creates only root@localhost (empty password). Accounts cannot be
  * created in bootstrap mode (`--init-file` there refuses CREATE USER), so the template server is started once on
  * its socket, without a binary log (anonymous transactions in it would break GTID auto-positioning later), to
  * add root@127.0.0.1 and root@::1, then shut down. Its `auto.cnf` (the server UUID) is left out of every copy.
- *
- * Written from MySQL's documentation; this machine only has MariaDB, so this path is not run by the tests.
+ * Run by the tests on MySQL 9.7 (the test run's MySQL server binary, KYSELY_TOOLKIT_SERVER_BINARY).
  */
 async function initializeMysql(binary: ServerBinary, directory: string, timeoutMs: number): Promise<void> {
   const dataDir = join(directory, 'data')
@@ -707,13 +708,14 @@ export class PrivateServer implements AsyncDisposable {
 }
 
 /**
- * Starts a {@link PrivateServer}: a throw-away `mariadbd` or MySQL 8 `mysqld` of its own, from the installed
+ * Starts a {@link PrivateServer}: a throw-away `mariadbd` or Oracle MySQL `mysqld` of its own, from the installed
  * binary, in a temporary directory on a free port of 127.0.0.1, reachable as root with an empty password.
  * No root privileges, service or configuration file are needed (and the machine's `my.cnf` is ignored).
  *
  * The first server of a process initialises a data directory (`mariadb-install-db`, or
  * `mysqld --initialize-insecure`); later ones copy it, which is faster. Starting takes well under a second with
- * MariaDB.
+ * MariaDB, and 1-2 s with MySQL (about 5 s more for the first one). Oracle MySQL also gets `--mysqlx=OFF`,
+ * `--performance-schema=OFF` and a `secure_file_priv` directory of the server's own.
  *
  * @throws {@link ServerStartFailedError} when no binary is found, the binary cannot be run, or the server does
  *   not start (the message quotes the end of its log).
@@ -737,7 +739,8 @@ export async function startPrivateServer(options: PrivateServerOptions = {}): Pr
   if (path === undefined) {
     throw new ServerStartFailedError(
       'mariadbd',
-      'no mariadbd or mysqld binary was found on PATH or in the usual sbin directories; install one ' +
+      'KYSELY_TOOLKIT_SERVER_BINARY is not set and no mariadbd or mysqld binary was found on PATH or in the ' +
+        'usual sbin directories; install one ' +
         '(e.g. `apt-get install mariadb-server`) or pass its path as `binary`',
     )
   }

@@ -18,7 +18,7 @@ import { ServerStartFailedError } from '../error/server-start-failed-error.js'
 export const SERVER_FLAVORS = ['mariadb', 'mysql'] as const
 
 /**
- * A value of {@link SERVER_FLAVORS}: `mariadb` (`mariadbd`) or `mysql` (MySQL 8's `mysqld`).
+ * A value of {@link SERVER_FLAVORS}: `mariadb` (`mariadbd`) or `mysql` (Oracle MySQL's `mysqld`, 8.0 and later).
  *
  * @example
  * ```ts
