@@ -714,7 +714,7 @@ export class PrivateServer implements AsyncDisposable {
  *
  * The first server of a process initialises a data directory (`mariadb-install-db`, or
  * `mysqld --initialize-insecure`); later ones copy it, which is faster. Starting takes well under a second with
- * MariaDB, and 1-2 s with MySQL (about 5 s more for the first one). Oracle MySQL also gets `--mysqlx=OFF`,
+ * MariaDB, and 1-2 s with MySQL (5-10 s for the first one, which initialises). Oracle MySQL also gets `--mysqlx=OFF`,
  * `--performance-schema=OFF` and a `secure_file_priv` directory of the server's own.
  *
  * @throws {@link ServerStartFailedError} when no binary is found, the binary cannot be run, or the server does
