@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { createConnection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidOptionsError } from '../../../src/error/invalid-options-error.js'
@@ -68,6 +69,15 @@ describe(PrivateServer.name, () => {
     await server.restart()
     expect(server.pid).not.toBe(pidBefore)
     expect(await queryOne(server.url, 'SELECT name FROM shop.users WHERE id = 1')).toEqual({ name: 'Zoë 🚀' })
+  })
+
+  it('lets SELECT ... INTO OUTFILE write into a files directory of its own (MySQL: secure_file_priv)', async () => {
+    const files = join(dirname(server.dataDir), 'files')
+    const row = (await queryOne(server.url, 'SELECT @@secure_file_priv AS priv')) as { priv: string | null }
+    // MariaDB restricts nothing by default; MySQL's compiled-in directory need not exist here.
+    if (server.flavor === 'mysql') expect(row.priv).toBe(`${files}/`)
+    await queryOne(server.url, `SELECT 'ok' INTO OUTFILE '${join(files, 'probe.txt')}'`)
+    expect(readFileSync(join(files, 'probe.txt'), 'utf8')).toBe('ok\n')
   })
 
   it('leaves no process and no data directory after destroy()', async () => {
