@@ -8,6 +8,11 @@
 // server the harness finds (TEST_DATABASE_URL, Docker, 127.0.0.1:3306, an installed server: see README.md); an
 // entry that is only a NAME does the same and names the run.
 //
+// For a server that scripts/test-servers.sh provisions (mysql-9.7, mariadb-11.8), the run also gets
+// KYSELY_TOOLKIT_SERVER_BINARY: that script's host-path wrapper of the same server binary, so that the tests that start
+// private servers and replicated pairs run that server too (Oracle mysqld on the MySQL run). Other servers (the
+// machine's own MariaDB) leave it as it is: unset, the harness finds the installed mariadbd/mysqld.
+//
 // Each server's projects are named after it (`integration@mysql-9.7`), so every failing test's output names the
 // server. Vitest's JSON reports go to test-results/; the last line sums them up as "N passed, N failed".
 // Extra arguments are passed to every vitest run.
@@ -37,12 +42,38 @@ function parseServers(list) {
   })
 }
 
+const TEST_SERVERS_SCRIPT = join('scripts', 'test-servers.sh')
+
+/** The servers scripts/test-servers.sh knows, by name. */
+function provisionedServers() {
+  const { status, stdout } = spawnSync('bash', [TEST_SERVERS_SCRIPT, 'names'], { encoding: 'utf8' })
+  return status === 0 ? new Set(stdout.split('\n').filter((name) => name !== '')) : new Set()
+}
+
+/** The wrapper of a provisioned server's binary (scripts/test-servers.sh binary NAME); exits when there is none. */
+function serverBinaryOf(name) {
+  const { status, stdout } = spawnSync('bash', [TEST_SERVERS_SCRIPT, 'binary', name], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const path = stdout.trim().split('\n').at(-1) ?? ''
+  if (status !== 0 || path === '') {
+    console.error(
+      `run-tests: \`${TEST_SERVERS_SCRIPT} binary ${name}\` failed; ${name}'s private servers need it`,
+    )
+    process.exit(2)
+  }
+  return path
+}
+
 function vitest(label, projects, env, extra) {
   const file = join(RESULTS, `${label}.json`)
   rmSync(file, { force: true })
   const args = ['vitest', 'run', ...projects.flatMap((project) => ['--project', project])]
   args.push('--reporter=default', '--reporter=json', `--outputFile.json=${file}`, ...extra)
-  console.log(`\nrun-tests: ${label}: vitest ${projects.join(', ')}`)
+  const binary = env.KYSELY_TOOLKIT_SERVER_BINARY
+  const privateServers = binary === undefined ? '' : ` (private servers from ${binary})`
+  console.log(`\nrun-tests: ${label}: vitest ${projects.join(', ')}${privateServers}`)
   const started = Date.now()
   const { status } = spawnSync('npx', args, { stdio: 'inherit', env: { ...process.env, ...env } })
   return { label, file, status: status ?? 1, seconds: Math.round((Date.now() - started) / 1000) }
@@ -61,10 +92,18 @@ function countsOf(run) {
 
 const extra = process.argv.slice(2)
 mkdirSync(RESULTS, { recursive: true })
+const servers = parseServers(process.env.KYSELY_TOOLKIT_TEST_SERVERS)
+const provisioned = servers.some(({ name }) => name !== undefined) ? provisionedServers() : new Set()
+// Before any test runs: a server whose wrapper cannot be made fails the run at once, not after the serverless part.
+const binaries = new Map(
+  servers.flatMap(({ name }) => (provisioned.has(name) ? [[name, serverBinaryOf(name)]] : [])),
+)
 const runs = [vitest('serverless', SERVERLESS_PROJECTS, {}, extra)]
-for (const { name, url } of parseServers(process.env.KYSELY_TOOLKIT_TEST_SERVERS)) {
+for (const { name, url } of servers) {
   const env = name === undefined ? {} : { KYSELY_TOOLKIT_SERVER_NAME: name }
   if (url !== undefined) env.TEST_DATABASE_URL = url
+  const binary = binaries.get(name)
+  if (binary !== undefined) env.KYSELY_TOOLKIT_SERVER_BINARY = binary
   const projects = SERVER_PROJECTS.map((project) => (name === undefined ? project : `${project}@${name}`))
   runs.push(vitest(name ?? 'server', projects, env, extra))
 }

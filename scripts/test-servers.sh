@@ -167,30 +167,78 @@ stop() {
   rm -f "$pidfile"
 }
 
+# Writes an executable file atomically (a server starting from the old one meanwhile sees a whole file).
+write_executable() {
+  local path=$1 temporary
+  temporary=$(mktemp "$path.XXXXXX")
+  cat >"$temporary"
+  chmod 755 "$temporary"
+  mv -f "$temporary" "$path"
+}
+
 # A host path that runs the chroot's server binary with the chroot's own loader and libraries, so that a test
-# can hand it to startPrivateServer like an installed mysqld or mariadbd.
+# can hand it to startPrivateServer like an installed mysqld or mariadbd. The wrappers are laid out like an
+# installation ($CACHE/bin/NAME/{sbin,bin,share,lib}), so that what startPrivateServer looks for beside the
+# server finds the chroot's version of it: for MariaDB its mariadb-install-db (run with this tree as --basedir,
+# where my_print_defaults is wrapped too and share/mariadb holds the chroot's system-table scripts; the host's
+# own mariadb-install-db would load another version's system tables). They are rewritten on every call.
 binary() {
-  local name=$1 root bin wrapper libs
+  local name=$1 root bin server shim libs loader messages
   ensure "$name"
   root=$(root_of "$name")
   bin=$(field "$name" 4)
-  wrapper="$CACHE/bin/$name/$(basename "$bin")"
+  server=$(basename "$bin")
+  shim="$CACHE/bin/$name"
   libs="$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu"
-  mkdir -p "$(dirname "$wrapper")"
-  if [ ! -x "$wrapper" ]; then
-    cat >"$wrapper" <<EOF
+  loader="$root/lib64/ld-linux-x86-64.so.2"
+  case "$name" in mysql-*) messages=mysql ;; *) messages=mariadb ;; esac
+  [ -x "$loader" ] || die "$name has no loader at $loader"
+  # mariadb-server-core ships no plugins; an empty folder keeps the server away from the host's.
+  mkdir -p "$root/usr/lib/mysql/plugin" "$shim/sbin" "$shim/bin" "$shim/lib/mysql" "$shim/share"
+  ln -sfn "$root/usr/lib/mysql/plugin" "$shim/lib/mysql/plugin"
+  ln -sfn "$root/usr/share/$messages" "$shim/share/$messages"
+  write_executable "$shim/sbin/$server" <<EOF
 #!/bin/sh
-# Runs $root$bin on this machine with the chroot's C library (written by scripts/test-servers.sh).
-# The share and plugin folders come from the chroot too; --no-defaults and --defaults-file must stay first.
-first=""
-case "\${1:-}" in --no-defaults|--defaults-file=*|--defaults-extra-file=*) first="\$1"; shift ;; esac
-exec "$root/lib64/ld-linux-x86-64.so.2" --library-path "$libs" "$root$bin" \$first \\
-  --basedir="$root/usr" --lc-messages-dir="$root/usr/share/$(basename "$bin" | sed 's/d$//')" \\
-  --plugin-dir="$root/usr/lib/$( [ "$(basename "$bin")" = mysqld ] && echo mysql || echo mysql)/plugin" "\$@"
+# Runs $root$bin on this machine with the chroot's C library (written by scripts/test-servers.sh binary $name).
+# The share and plugin folders come from the chroot too. --no-defaults and --defaults-(extra-)file must stay
+# first; options given later override these (mariadb-install-db passes its own --basedir and --plugin-dir).
+case "\${1:-}" in
+  --no-defaults | --defaults-file=* | --defaults-extra-file=*)
+    first=\$1
+    shift
+    set -- "\$first" --basedir="$root/usr" --lc-messages-dir="$root/usr/share/$messages" \\
+      --plugin-dir="$root/usr/lib/mysql/plugin" "\$@"
+    ;;
+  *)
+    set -- --basedir="$root/usr" --lc-messages-dir="$root/usr/share/$messages" \\
+      --plugin-dir="$root/usr/lib/mysql/plugin" "\$@"
+    ;;
+esac
+exec "$loader" --library-path "$libs" "$root$bin" "\$@"
 EOF
-    chmod +x "$wrapper"
+  if [ "$server" = mariadbd ]; then
+    write_executable "$shim/bin/my_print_defaults" <<EOF
+#!/bin/sh
+# Runs the chroot's my_print_defaults on this machine (written by scripts/test-servers.sh binary $name).
+exec "$loader" --library-path "$libs" "$root/usr/bin/my_print_defaults" "\$@"
+EOF
+    # --force: the chroot has no resolveip; the private servers' accounts name 127.0.0.1, not the host name.
+    write_executable "$shim/bin/mariadb-install-db" <<EOF
+#!/bin/sh
+# Runs the chroot's mariadb-install-db on this machine with $shim as its installation
+# (written by scripts/test-servers.sh binary $name). --no-defaults and --defaults-(extra-)file stay first.
+case "\${1:-}" in
+  --no-defaults | --defaults-file=* | --defaults-extra-file=*)
+    first=\$1
+    shift
+    set -- "\$first" --basedir="$shim" --force "\$@"
+    ;;
+  *) set -- --basedir="$shim" --force "\$@" ;;
+esac
+exec /bin/sh "$root/usr/bin/mariadb-install-db" "\$@"
+EOF
   fi
-  echo "$wrapper"
+  echo "$shim/sbin/$server"
 }
 
 command=${1:-}

@@ -19,9 +19,13 @@ let root: Connection
 let database: ReplicatedDatabase<import('../../example/generated/db.js').DB>
 
 beforeAll(async () => {
+  // #region replicated-servers
   servers = await startReplicatedServers({ replicas: 1 })
+  // servers.primary.url and servers.replicas[0].url: mysql://root@127.0.0.1:<port>/
   root = await createConnection(servers.primary.url)
   await root.query('CREATE DATABASE shop CHARACTER SET utf8mb4')
+  await servers.waitForReplicaSync(servers.replicas[0]!) // `shop` now exists on the replica too
+  // #endregion replicated-servers
   database = openShopDatabase({
     PRIMARY_URL: `${servers.primary.url}shop`,
     REPLICA_URLS: servers.replicas.map((replica) => `${replica.url}shop`).join(','),

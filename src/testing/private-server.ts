@@ -32,9 +32,10 @@ import {
  */
 export interface PrivateServerOptions {
   /**
-   * The server binary: a `mariadbd` or a MySQL 8 `mysqld`; which one it is is read from `--version`.
-   * Defaults to the first `mariadbd`, else `mysqld`, found on `PATH` or in `/usr/sbin`, `/usr/local/sbin`,
-   * `/usr/local/bin`, `/usr/local/mysql/bin`, `/opt/homebrew/bin`.
+   * The server binary: a `mariadbd`, or an Oracle MySQL `mysqld` (8.0, 8.4, 9.x); which one it is is read from
+   * `--version`. Defaults to the path in the `KYSELY_TOOLKIT_SERVER_BINARY` environment variable, else the first
+   * `mariadbd`, else `mysqld`, found on `PATH` or in `/usr/sbin`, `/usr/local/sbin`, `/usr/local/bin`,
+   * `/usr/local/mysql/bin`, `/opt/homebrew/bin`, `/opt/homebrew/sbin`, `/usr/libexec`.
    */
   readonly binary?: string
   /**
@@ -293,6 +294,30 @@ function innodbArgs(binary: ServerBinary): string[] {
   return ['--innodb-buffer-pool-size=32M', redoLog]
 }
 
+/**
+ * Oracle MySQL only. Its X Plugin would listen on 33060 in every server; performance_schema costs ~100 MB per
+ * server. `secure_file_priv` defaults to a compiled-in directory (`/var/lib/mysql-files` on Debian) that must
+ * exist or the server refuses to start: each server gets a `files` directory of its own for
+ * `SELECT ... INTO OUTFILE` and `LOAD DATA INFILE`.
+ */
+function mysqlArgs(directory: string): string[] {
+  return [
+    '--mysqlx=OFF',
+    '--performance-schema=OFF',
+    `--secure-file-priv=${join(directory, FILES_DIRECTORY)}`,
+  ]
+}
+
+/** The directory in a server's own directory that MySQL's `secure_file_priv` names. */
+const FILES_DIRECTORY = 'files'
+
+/** The directories a server needs in its own directory besides the data directory. */
+async function makeServerDirectories(directory: string): Promise<void> {
+  await mkdir(join(directory, 'tmp'), { recursive: true })
+  // Only the server's user may read it (MySQL warns about a directory every user can read).
+  await mkdir(join(directory, FILES_DIRECTORY), { recursive: true, mode: 0o700 })
+}
+
 interface ServerArgsSpec {
   readonly binary: ServerBinary
   readonly directory: string
@@ -322,8 +347,7 @@ function serverArgs(spec: ServerArgsSpec): string[] {
     ...innodbArgs(binary),
     '--innodb-flush-log-at-trx-commit=2', // survives a killed server, not a crashed machine: fine for tests
     '--sync-binlog=0',
-    // MySQL's X Plugin would listen on 33060 in every server; performance_schema costs ~100 MB per server.
-    ...(binary.flavor === 'mysql' ? ['--mysqlx=0', '--performance-schema=OFF'] : []),
+    ...(binary.flavor === 'mysql' ? mysqlArgs(directory) : []),
     ...spec.extra,
   ]
 }
@@ -343,7 +367,7 @@ function templateFor(binary: ServerBinary, timeoutMs: number): Promise<string> {
 
 async function createTemplate(binary: ServerBinary, timeoutMs: number): Promise<string> {
   const directory = await mkdtemp(join(privateServerRoot(), 'template-'))
-  await mkdir(join(directory, 'tmp'))
+  await makeServerDirectories(directory)
   const dataDir = join(directory, 'data')
   if (binary.flavor === 'mariadb') await initializeMariadb(binary, directory, timeoutMs)
   else await initializeMysql(binary, directory, timeoutMs)
@@ -361,7 +385,7 @@ async function initializeMariadb(binary: ServerBinary, directory: string, timeou
     )
   }
   const result = await runToCompletion(
-    installDb,
+    installDb.path,
     [
       '--no-defaults',
       `--datadir=${dataDir}`,
@@ -376,20 +400,27 @@ async function initializeMariadb(binary: ServerBinary, directory: string, timeou
     { env: { ...process.env, MYSQLD_BOOTSTRAP: binary.realPath }, timeoutMs: Math.max(timeoutMs, 60_000) },
   )
   if (!result.ok) {
-    throw new ServerStartFailedError(binary.path, `${installDb} failed to initialise the data directory`, {
-      logTail: pickLogTail(result.output),
-      cause: result.error,
-    })
+    const hint = installDb.besideServer
+      ? ''
+      : ` (it was found on PATH, not beside the server, and may belong to another MariaDB version than ${binary.version}: ` +
+        'keep the mariadb-install-db of the same installation beside the server, in its bin or scripts directory)'
+    throw new ServerStartFailedError(
+      binary.path,
+      `${installDb.path} failed to initialise the data directory${hint}`,
+      {
+        logTail: pickLogTail(result.output),
+        cause: result.error,
+      },
+    )
   }
 }
 
 /**
- * MySQL 8: `mysqld --initialize-insecure` creates only root@localhost (empty password). Accounts cannot be
+ * Oracle MySQL: `mysqld --initialize-insecure` creates only root@localhost (empty password). Accounts cannot be
  * created in bootstrap mode (`--init-file` there refuses CREATE USER), so the template server is started once on
  * its socket, without a binary log (anonymous transactions in it would break GTID auto-positioning later), to
  * add root@127.0.0.1 and root@::1, then shut down. Its `auto.cnf` (the server UUID) is left out of every copy.
- *
- * Written from MySQL's documentation; this machine only has MariaDB, so this path is not run by the tests.
+ * Run by the tests on MySQL 9.7 (the test run's MySQL server binary, KYSELY_TOOLKIT_SERVER_BINARY).
  */
 async function initializeMysql(binary: ServerBinary, directory: string, timeoutMs: number): Promise<void> {
   const dataDir = join(directory, 'data')
@@ -652,7 +683,7 @@ export class PrivateServer implements AsyncDisposable {
     if (this.#destroyed) throw new ServerStartFailedError(this.binary, 'the server was destroyed')
     if (this.isRunning) return
     const { binary, directory, port, options } = this.#setup
-    await mkdir(join(directory, 'tmp'), { recursive: true })
+    await makeServerDirectories(directory)
     this.#process = await launch({
       binary,
       directory,
@@ -677,13 +708,14 @@ export class PrivateServer implements AsyncDisposable {
 }
 
 /**
- * Starts a {@link PrivateServer}: a throw-away `mariadbd` or MySQL 8 `mysqld` of its own, from the installed
+ * Starts a {@link PrivateServer}: a throw-away `mariadbd` or Oracle MySQL `mysqld` of its own, from the installed
  * binary, in a temporary directory on a free port of 127.0.0.1, reachable as root with an empty password.
  * No root privileges, service or configuration file are needed (and the machine's `my.cnf` is ignored).
  *
  * The first server of a process initialises a data directory (`mariadb-install-db`, or
  * `mysqld --initialize-insecure`); later ones copy it, which is faster. Starting takes well under a second with
- * MariaDB.
+ * MariaDB, and 1-2 s with MySQL (5-10 s for the first one, which initialises). Oracle MySQL also gets `--mysqlx=OFF`,
+ * `--performance-schema=OFF` and a `secure_file_priv` directory of the server's own.
  *
  * @throws {@link ServerStartFailedError} when no binary is found, the binary cannot be run, or the server does
  *   not start (the message quotes the end of its log).
@@ -707,7 +739,8 @@ export async function startPrivateServer(options: PrivateServerOptions = {}): Pr
   if (path === undefined) {
     throw new ServerStartFailedError(
       'mariadbd',
-      'no mariadbd or mysqld binary was found on PATH or in the usual sbin directories; install one ' +
+      'KYSELY_TOOLKIT_SERVER_BINARY is not set and no mariadbd or mysqld binary was found on PATH or in the ' +
+        'usual sbin directories; install one ' +
         '(e.g. `apt-get install mariadb-server`) or pass its path as `binary`',
     )
   }
@@ -716,7 +749,7 @@ export async function startPrivateServer(options: PrivateServerOptions = {}): Pr
   for (let attempt = 1; ; attempt++) {
     const port = resolved.port ?? (await findFreePort())
     const directory = await mkdtemp(join(privateServerRoot(), 'server-'))
-    await mkdir(join(directory, 'tmp'))
+    await makeServerDirectories(directory)
     await copyDataDir(template, join(directory, 'data'))
     const server = new PrivateServer({ binary, directory, port, options: resolved })
     try {

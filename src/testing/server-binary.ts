@@ -18,7 +18,7 @@ import { ServerStartFailedError } from '../error/server-start-failed-error.js'
 export const SERVER_FLAVORS = ['mariadb', 'mysql'] as const
 
 /**
- * A value of {@link SERVER_FLAVORS}: `mariadb` (`mariadbd`) or `mysql` (MySQL 8's `mysqld`).
+ * A value of {@link SERVER_FLAVORS}: `mariadb` (`mariadbd`) or `mysql` (Oracle MySQL's `mysqld`, 8.0 and later).
  *
  * @example
  * ```ts
@@ -69,12 +69,21 @@ function searchDirectories(env: NodeJS.ProcessEnv): string[] {
 }
 
 /**
- * The first `mariadbd`, else the first `mysqld`, on `PATH` or in the usual sbin directories; `undefined` when
- * none is installed.
+ * The environment variable naming the server binary private servers are started from, when no `binary` option
+ * is given: e.g. `KYSELY_TOOLKIT_SERVER_BINARY=/usr/local/mysql/bin/mysqld`.
+ */
+const SERVER_BINARY_VARIABLE = 'KYSELY_TOOLKIT_SERVER_BINARY'
+
+/**
+ * The server binary to use when none is given: `KYSELY_TOOLKIT_SERVER_BINARY` when it is set (not checked
+ * here: {@link inspectServerBinary} says what is wrong with it), else the first `mariadbd`, else the first
+ * `mysqld`, on `PATH` or in the usual sbin directories; `undefined` when none is installed.
  *
  * @internal
  */
 export async function findServerBinary(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const chosen = env[SERVER_BINARY_VARIABLE]
+  if (chosen !== undefined && chosen !== '') return chosen
   const directories = searchDirectories(env)
   for (const name of SERVER_NAMES) {
     for (const directory of directories) {
@@ -134,17 +143,36 @@ async function inspect(path: string): Promise<ServerBinary> {
 export async function findInstallDb(
   binary: ServerBinary,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<string | undefined> {
-  const binaryDirectory = dirname(binary.realPath)
-  const base = dirname(binaryDirectory)
-  const directories = [binaryDirectory, join(base, 'bin'), join(base, 'scripts'), ...searchDirectories(env)]
-  for (const name of INSTALL_DB_NAMES) {
-    for (const directory of directories) {
-      const candidate = join(directory, name)
-      if (await isExecutable(candidate)) return candidate
+): Promise<InstallDb | undefined> {
+  const beside = installationDirectories(binary)
+  for (const [directories, besideServer] of [
+    [beside, true],
+    [searchDirectories(env), false],
+  ] as const) {
+    for (const name of INSTALL_DB_NAMES) {
+      for (const directory of directories) {
+        const path = join(directory, name)
+        if (await isExecutable(path)) return { path, besideServer }
+      }
     }
   }
   return undefined
+}
+
+/** A data-directory initialiser found by {@link findInstallDb}. @internal */
+export interface InstallDb {
+  readonly path: string
+  /**
+   * Found in the server's own installation rather than on `PATH`: one found on `PATH` may belong to another
+   * MariaDB version (its system tables then fail to load, e.g. with "Illegal mix of collations").
+   */
+  readonly besideServer: boolean
+}
+
+function installationDirectories(binary: ServerBinary): string[] {
+  const binaryDirectory = dirname(binary.realPath)
+  const base = dirname(binaryDirectory)
+  return [binaryDirectory, join(base, 'bin'), join(base, 'scripts')]
 }
 
 /** Compares dotted versions: negative when `a < b`, 0 when equal, positive when `a > b`. @internal */

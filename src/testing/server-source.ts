@@ -366,7 +366,8 @@ async function probeServer(url: string, timeoutMs: number): Promise<string | Tes
     try {
       const [rows] = await connection.query('SELECT VERSION() AS version')
       const version = (rows as Array<{ version?: unknown }>)[0]?.version
-      return String(version)
+      // The version proper: Debian's MariaDB 11 builds append ` from Debian` to VERSION().
+      return String(version).split(/\s/)[0] ?? ''
     } finally {
       connection.destroy()
     }

@@ -35,6 +35,20 @@ const INTEGER_BITS: Readonly<Record<string, number>> = {
   int: 32,
   bigint: 64,
 }
+/**
+ * `COLUMN_TYPE` as MySQL 8.0.19 and later write it, whichever server reported it: integer display widths left
+ * out (MariaDB's `int(10) unsigned` is `int unsigned`), except `tinyint(1)` and `zerofill` columns, where MySQL
+ * keeps them too. So reports and messages read the same on MariaDB and MySQL.
+ * @internal
+ */
+export function normalizeColumnType(dataType: string, columnType: string): string {
+  const type = dataType.toLowerCase()
+  if (INTEGER_BITS[type] === undefined || /zerofill/i.test(columnType)) return columnType
+  const width = new RegExp(`^(${type})\\((\\d+)\\)`, 'i').exec(columnType)
+  if (width === null || (type === 'tinyint' && width[2] === '1')) return columnType
+  return `${width[1]}${columnType.slice(width[0].length)}`
+}
+
 /** Lengths from here on (TEXT and longer) hold any envelope a column value could need. */
 const UNBOUNDED_LENGTH = 65_535
 

@@ -1,6 +1,11 @@
 import { type Kysely, sql } from 'kysely'
 import { EncryptionSetupError } from '../../error/encryption-setup-error.js'
-import { type ColumnShape, checkBlindIndexShape, checkEncryptedColumnShape } from './column-shape.js'
+import {
+  type ColumnShape,
+  checkBlindIndexShape,
+  checkEncryptedColumnShape,
+  normalizeColumnType,
+} from './column-shape.js'
 import type { EncryptedColumn, SnakeCaseDatabase, UnknownDatabase } from './encrypted-columns.js'
 import { type EncryptionPlugin, getPluginInternals } from './encryption-plugin.js'
 import { isEnvelope, openValue } from './envelope.js'
@@ -20,14 +25,17 @@ export interface VerifyEncryptionSetupOptions<DB> {
 export interface EncryptedColumnReport {
   readonly table: string
   readonly column: string
-  /** The column's SQL type, e.g. `varchar(120)`. */
+  /**
+   * The column's SQL type as `information_schema.COLUMNS.COLUMN_TYPE` gives it, e.g. `varchar(120)`, with integer
+   * display widths left out as MySQL 8 does (`int unsigned` on MariaDB too).
+   */
   readonly columnType: string
   /**
    * The most plaintext bytes the column holds under the keyring's longest key id; `null` for TEXT/BLOB types
    * (65,535 bytes and up).
    */
   readonly capacityBytes: number | null
-  /** The blind-index column and its SQL type, when the column has one. */
+  /** The blind-index column and its SQL type (e.g. `int unsigned`), when the column has one. */
   readonly blindIndex?: { readonly column: string; readonly columnType: string } | undefined
 }
 
@@ -42,6 +50,14 @@ interface ColumnRow {
   readonly data_type: string
   readonly column_type: string
   readonly max_length: number | string | null
+}
+
+function shapeOf(row: ColumnRow): ColumnShape {
+  return {
+    dataType: row.data_type,
+    columnType: normalizeColumnType(row.data_type, row.column_type),
+    maxLength: row.max_length === null ? null : Number(row.max_length),
+  }
 }
 
 function canaryProblem(
@@ -121,14 +137,6 @@ export async function verifyEncryptionSetup<DB>(
   const keyIdLength = Math.max(...keyring.keyIds.map((id) => id.length))
 
   const reports: EncryptedColumnReport[] = []
-  const shapeOf = (row: ColumnRow | undefined): ColumnShape | undefined =>
-    row === undefined
-      ? undefined
-      : {
-          dataType: row.data_type,
-          columnType: row.column_type,
-          maxLength: row.max_length === null ? null : Number(row.max_length),
-        }
   for (const column of columns) {
     const name = `${column.table}.${column.column}`
     const row = found.get(name)
@@ -136,21 +144,23 @@ export async function verifyEncryptionSetup<DB>(
       problems.push(`${name} does not exist in the current database`)
       continue
     }
-    const shape = checkEncryptedColumnShape(column, shapeOf(row)!, keyIdLength)
+    const columnShape = shapeOf(row)
+    const shape = checkEncryptedColumnShape(column, columnShape, keyIdLength)
     problems.push(...shape.problems)
     let blindIndex: EncryptedColumnReport['blindIndex']
     if (column.blindIndex !== undefined) {
       const indexRow = found.get(`${column.table}.${column.blindIndex.column}`)
-      const indexProblems = checkBlindIndexShape(column, shapeOf(indexRow), 'the current database')
+      const indexShape = indexRow === undefined ? undefined : shapeOf(indexRow)
+      const indexProblems = checkBlindIndexShape(column, indexShape, 'the current database')
       problems.push(...indexProblems)
-      if (indexRow !== undefined && indexProblems.length === 0) {
-        blindIndex = { column: column.blindIndex.column, columnType: indexRow.column_type }
+      if (indexShape !== undefined && indexProblems.length === 0) {
+        blindIndex = { column: column.blindIndex.column, columnType: indexShape.columnType }
       }
     }
     reports.push({
       table: column.table,
       column: column.column,
-      columnType: row.column_type,
+      columnType: columnShape.columnType,
       capacityBytes: shape.capacityBytes,
       blindIndex,
     })

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { createConnection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InvalidOptionsError } from '../../../src/error/invalid-options-error.js'
@@ -9,6 +10,7 @@ import {
   startPrivateServer,
 } from '../../../src/testing/index.js'
 import { isProcessAlive } from '../../../src/testing/process-cleanup.js'
+import { findServerBinary } from '../../../src/testing/server-binary.js'
 
 async function queryOne(url: string, sql: string): Promise<unknown> {
   const connection = await createConnection(url)
@@ -69,6 +71,15 @@ describe(PrivateServer.name, () => {
     expect(await queryOne(server.url, 'SELECT name FROM shop.users WHERE id = 1')).toEqual({ name: 'Zoë 🚀' })
   })
 
+  it('lets SELECT ... INTO OUTFILE write into a files directory of its own (MySQL: secure_file_priv)', async () => {
+    const files = join(dirname(server.dataDir), 'files')
+    const row = (await queryOne(server.url, 'SELECT @@secure_file_priv AS priv')) as { priv: string | null }
+    // MariaDB restricts nothing by default; MySQL's compiled-in directory need not exist here.
+    if (server.flavor === 'mysql') expect(row.priv).toBe(`${files}/`)
+    await queryOne(server.url, `SELECT 'ok' INTO OUTFILE '${join(files, 'probe.txt')}'`)
+    expect(readFileSync(join(files, 'probe.txt'), 'utf8')).toBe('ok\n')
+  })
+
   it('leaves no process and no data directory after destroy()', async () => {
     const other = await startPrivateServer()
     const pid = other.pid
@@ -85,6 +96,20 @@ describe(PrivateServer.name, () => {
 })
 
 describe(startPrivateServer.name, () => {
+  it('starts the binary KYSELY_TOOLKIT_SERVER_BINARY names, else the first one installed', async () => {
+    expect(
+      await findServerBinary({ KYSELY_TOOLKIT_SERVER_BINARY: '/opt/mysql-9.7/bin/mysqld', PATH: '' }),
+    ).toBe('/opt/mysql-9.7/bin/mysqld')
+    const installed = await findServerBinary({ PATH: process.env.PATH })
+    expect(await findServerBinary({ KYSELY_TOOLKIT_SERVER_BINARY: '', PATH: process.env.PATH })).toBe(
+      installed,
+    )
+
+    // The run's own choice (scripts/run-tests.mjs sets it to the run's server kind): what startPrivateServer used.
+    await using server = await startPrivateServer()
+    expect(server.binary).toBe(process.env.KYSELY_TOOLKIT_SERVER_BINARY || installed)
+  })
+
   it('fails with ServerStartFailedError for a binary that does not exist', async () => {
     const error = await startPrivateServer({ binary: '/nonexistent/mariadbd' }).catch(
       (caught: unknown) => caught,

@@ -73,10 +73,12 @@ describe(lagStatementFor.name, () => {
   it('uses SHOW SLAVE STATUS on MariaDB and MySQL before 8.0.22, SHOW REPLICA STATUS after', () => {
     expect(lagStatementFor('10.11.19-MariaDB-0+deb12u1')).toBe('SHOW SLAVE STATUS')
     expect(lagStatementFor('11.4.2-MariaDB')).toBe('SHOW SLAVE STATUS')
+    expect(lagStatementFor('11.8.9-MariaDB-0+deb13u1 from Debian')).toBe('SHOW SLAVE STATUS')
     expect(lagStatementFor('8.0.21')).toBe('SHOW SLAVE STATUS')
     expect(lagStatementFor('8.0.22')).toBe('SHOW REPLICA STATUS')
     expect(lagStatementFor('8.4.3')).toBe('SHOW REPLICA STATUS')
     expect(lagStatementFor('9.1.0-commercial')).toBe('SHOW REPLICA STATUS')
+    expect(lagStatementFor('9.7.4-2')).toBe('SHOW REPLICA STATUS') // MySQL 8.4 and 9 know no SHOW SLAVE STATUS
     expect(lagStatementFor('5.7.44-log')).toBe('SHOW SLAVE STATUS')
   })
 })
