@@ -48,9 +48,9 @@ describe('a pool across a server restart', () => {
           Number((result as PromiseFulfilledResult<{ rows: { n: number | string }[] }>).value.rows[0]?.n),
         ),
       ).toEqual(Array.from({ length: 200 }, (_, index) => index))
-      // It really restarted: it started at least 2 s after the first start (less 1 s of rounding), however long the
+      // It really restarted: it started at least 2 s after the first start (less up to 1 s of rounding), however long the
       // restart and the queries above took on a loaded machine.
-      expect(await startedAt()).toBeGreaterThan(startedBefore + 1)
+      expect(await startedAt()).toBeGreaterThan(startedBefore + 0.5)
       expect((await database.health()).status).toBe('healthy')
     } finally {
       await database.close()
