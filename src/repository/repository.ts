@@ -10,6 +10,7 @@ import {
 import { z } from 'zod'
 import { InvalidFilterError } from '../error/invalid-filter-error.js'
 import { InvalidOptionsError } from '../error/invalid-options-error.js'
+import { InvalidSortError } from '../error/invalid-sort-error.js'
 import { NotFoundError } from '../error/not-found-error.js'
 import { ValidationError, type ValidationIssue } from '../error/validation-error.js'
 import type { ColumnMetadata } from '../schema/schema-metadata.js'
@@ -363,11 +364,13 @@ export function createRepository<
   }
   if (problems.length > 0) throw new InvalidOptionsError(subject, problems)
 
-  const sortParser = createSortParser({
+  const parser = createSortParser({
     allowed: Object.keys(sortable).length > 0 ? sortable : [owner.primaryKey[0]!],
     primaryKey: [...owner.primaryKey],
     ...(resolved.defaultSort === undefined ? {} : { default: resolved.defaultSort as never }),
   })
+  const sortParser =
+    resolved.sortable === undefined ? explainDefaultSortable(parser, table, owner.columns) : parser
   const filterParser =
     Object.keys(filterAllowed).length === 0
       ? undefined
@@ -845,6 +848,34 @@ function makeRepository<DB, TB extends keyof DB & string, S, O extends string>(
     }) as never,
   }
   return Object.freeze(repository)
+}
+
+/**
+ * The repository's sort parser when `sortable` was not given: a refused column of the table gets the reason (only
+ * indexed columns are sortable by default) and the fix, since the sort compiles and fails only at run time.
+ */
+function explainDefaultSortable(parser: SortParser, table: string, columns: readonly string[]): SortParser {
+  return {
+    allowed: parser.allowed,
+    default: parser.default,
+    parse(input) {
+      try {
+        return parser.parse(input)
+      } catch (error) {
+        if (!InvalidSortError.is(error)) throw error
+        const field = error.field
+        if (field === undefined || !columns.includes(field) || parser.allowed.includes(field)) throw error
+        throw new InvalidSortError(
+          {
+            reason: `cannot sort by ${JSON.stringify(field)}: without a \`sortable\` option only indexed columns are sortable, and ${table}.${field} has no index (index it, or list it in the repository's \`sortable\`)`,
+            allowed: error.allowed,
+            field,
+          },
+          { cause: error },
+        )
+      }
+    },
+  }
 }
 
 /**

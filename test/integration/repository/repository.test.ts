@@ -217,6 +217,22 @@ describe('reads', () => {
     expect(statements).toEqual([])
   })
 
+  it('says why a column without an index is refused when sortable was not given, and how to allow it', async () => {
+    const orders = createRepository(db, shop, 'orders')
+    const error = await rejection(orders.findMany({ sort: '-total' }))
+    expect(InvalidSortError.is(error)).toBe(true)
+    expect((error as InvalidSortError).message).toContain(
+      'cannot sort by "total": without a `sortable` option only indexed columns are sortable, and orders.total has no index (index it, or list it in the repository\'s `sortable`)',
+    )
+    // A name that is no column keeps the plain message.
+    const unknown = await rejection(orders.findMany({ sort: 'nope' }))
+    expect((unknown as InvalidSortError).reason).toBe('cannot sort by "nope"')
+    expect(statements).toEqual([])
+    await expect(
+      createRepository(db, shop, 'orders', { sortable: ['total'] }).findMany({ sort: '-total', limit: 1 }),
+    ).resolves.toHaveLength(1)
+  })
+
   it('takes a filter parsed from a query string', async () => {
     const filter = users().parseFilter({ status: { in: 'inactive,suspended' }, id: { gt: '10' } })
     const rows = await users().findMany({ where: filter, select: ['id', 'status'] })
