@@ -49,7 +49,7 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
           `  caused by: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}\n`,
         )
       }
-    } else if (causeOf(error) instanceof Error) {
+    } else if (hasMoreInCause(error)) {
       io.stderr.write(`  (--verbose shows the cause)\n`)
     }
     return 1
@@ -57,6 +57,12 @@ export async function runCli(argv: readonly string[], io: CommandIo): Promise<nu
 }
 
 const VERBOSE_FLAG = '--verbose'
+
+/** Whether the error's cause says something its message does not. */
+function hasMoreInCause(error: unknown): boolean {
+  const cause = causeOf(error)
+  return cause instanceof Error && error instanceof Error && !error.message.includes(cause.message)
+}
 
 function causeOf(error: unknown): unknown {
   return error instanceof Error ? error.cause : undefined

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { type MigrationResultSet, Migrator, NO_MIGRATIONS } from 'kysely/migration'
 import { MigrationFailedError } from '../error/migration-failed-error.js'
 import { FolderMigrationProvider } from './folder-migration-provider.js'
+import { PartialMigrationError, recordSchemaChanges } from './schema-changes.js'
 
 /** What {@link migrate} does: apply all pending, apply the next one, revert the last one, or revert all. */
 export const MIGRATION_TARGETS = ['latest', 'up', 'down', 'none'] as const
@@ -59,7 +60,11 @@ export async function migrate<DB>(db: Kysely<DB>, options: MigrateOptions): Prom
   if (resultSet.error !== undefined) {
     if (MigrationFailedError.is(resultSet.error)) throw resultSet.error
     const failed = results.find((result) => result.status === 'Error')?.migrationName
-    throw new MigrationFailedError(failed, applied, resultSet.error)
+    const error = resultSet.error
+    if (error instanceof PartialMigrationError) {
+      throw new MigrationFailedError(failed, applied, error.cause, error.leftBehind)
+    }
+    throw new MigrationFailedError(failed, applied, error)
   }
   return { applied, direction: target === 'latest' || target === 'up' ? 'up' : 'down' }
 }
@@ -92,7 +97,7 @@ export async function migrationStatus(
 function createMigrator<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
   return new Migrator({
     db: db as unknown as Kysely<unknown>,
-    provider: new FolderMigrationProvider(options.folder),
+    provider: recordSchemaChanges(new FolderMigrationProvider(options.folder)),
     ...(options.migrationTableName === undefined ? {} : { migrationTableName: options.migrationTableName }),
     ...(options.migrationLockTableName === undefined
       ? {}

@@ -73,6 +73,38 @@ describe('kysely-toolkit migrate', () => {
     }
   })
 
+  it('says what a migration that failed half-way left behind, so the next run is not a surprise', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'kt-migrations-'))
+    await symlink(join(repositoryRoot, 'node_modules'), join(folder, 'node_modules'))
+    try {
+      await writeFile(
+        join(folder, '001_half.ts'),
+        [
+          "import { sql, type Kysely } from 'kysely'",
+          'export async function up(db: Kysely<unknown>) {',
+          '  await sql`create table half_a (id int primary key)`.execute(db)',
+          '  await sql`create index half_a_id on half_a (id)`.execute(db)',
+          '  await sql`create tabel half_b (id int)`.execute(db)',
+          '}',
+          '',
+        ].join('\n'),
+      )
+      await using fresh = await createTestDatabase({ serverUrl: inject('serverUrl'), prefix: 'ktcli' })
+      const io = captureIo({ DATABASE_URL: fresh.url }, folder)
+      expect(await runCli(['migrate', 'latest', '--folder', folder], io)).toBe(1)
+      expect(io.err()).toContain('Migration 001_half failed: You have an error in your SQL syntax')
+      expect(io.err()).toContain(
+        'It is not recorded as applied, but what it did before failing stays (DDL is not transactional in MySQL and MariaDB): created table half_a. Undo that',
+      )
+      // The next run fails on what was left, as the message warned.
+      const again = captureIo({ DATABASE_URL: fresh.url }, folder)
+      expect(await runCli(['migrate', 'latest', '--folder', folder], again)).toBe(1)
+      expect(again.err()).toMatch(/already exists/)
+    } finally {
+      await rm(folder, { recursive: true, force: true })
+    }
+  })
+
   it('answers usage mistakes with exit code 2 and the usage', async () => {
     const io = captureIo({ DATABASE_URL: test.url }, repositoryRoot)
     expect(await runCli(['migrate', 'sideways'], io)).toBe(2)
