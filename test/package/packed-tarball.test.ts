@@ -26,7 +26,14 @@ let project = ''
 
 beforeAll(async () => {
   project = await mkdtemp(join(tmpdir(), 'kysely-toolkit-package-'))
-  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', project], { cwd: root })
+  // dist was built by `npm test` (or `npm run test:package`): no second build through prepack.
+  const { stdout } = await run(
+    'npm',
+    ['pack', '--silent', '--ignore-scripts', '--pack-destination', project],
+    {
+      cwd: root,
+    },
+  )
   const tarball = join(project, stdout.trim().split('\n').at(-1)!)
   await writeFile(
     join(project, 'package.json'),
