@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -200,4 +202,29 @@ describe('kysely-toolkit errors', () => {
       'kysely-toolkit backup: --target <database> is required\n\nUsage: kysely-toolkit backup <create|restore|verify|list|prune> [options]\n\nRun kysely-toolkit backup --help for every option.\n',
     )
   })
+})
+
+describe('kysely-toolkit on an older Node.js', () => {
+  const oldNode = '/usr/bin/node'
+  const version = existsSync(oldNode)
+    ? execFileSync(oldNode, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()
+    : undefined
+  it.skipIf(version === undefined || Number(version.split('.')[0]) >= 22)(
+    `says it needs Node.js 22 instead of failing somewhere (${oldNode} is ${version ?? 'absent'})`,
+    () => {
+      const jiti = fileURLToPath(new URL('../../../node_modules/jiti/lib/jiti-cli.mjs', import.meta.url))
+      let stderr = ''
+      let status: number | null = 0
+      try {
+        execFileSync(oldNode, [jiti, BIN, '--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      } catch (error) {
+        stderr = String((error as { stderr?: unknown }).stderr)
+        status = (error as { status: number | null }).status
+      }
+      expect(status).toBe(1)
+      expect(stderr).toBe(
+        `kysely-toolkit needs Node.js 22 or newer (24 recommended); this is Node.js ${version}\n`,
+      )
+    },
+  )
 })
