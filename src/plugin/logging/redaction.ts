@@ -224,8 +224,13 @@ function replaceInlined(sql: string, value: unknown): string {
   return sql
 }
 
-/** The error-message fragments in which MySQL and MariaDB quote a value. */
+/**
+ * The error-message fragments in which MySQL and MariaDB quote a value. The servers do not escape a quote inside the
+ * value (`Duplicate entry 'it's' for key 'k'`), so the patterns that know what follows the value come first.
+ */
 const VALUE_ECHOES = [
+  /(Duplicate entry )'[^\n]*'( for key '[^'\n]*'(?: at row \d+)?)$/gm,
+  /(value: )'[^\n]*'( for column '[^'\n]*'(?: at row \d+)?)$/gim,
   /(Duplicate entry )'(?:[^'\\]|\\.|'')*'/g,
   /(Duplicate value )'(?:[^'\\]|\\.|'')*'/g,
   /(value: )'(?:[^'\\]|\\.|'')*'/gi,
@@ -240,7 +245,11 @@ const VALUE_ECHOES = [
 export function redactMessage(message: string, secrets: readonly unknown[]): string {
   if (secrets.length === 0) return message
   let redacted = message
-  for (const pattern of VALUE_ECHOES) redacted = redacted.replace(pattern, `$1'${REDACTED}'`)
+  for (const pattern of VALUE_ECHOES) {
+    redacted = redacted.replace(pattern, (_, before: string, after: string | undefined) => {
+      return `${before}'${REDACTED}'${typeof after === 'string' ? after : ''}`
+    })
+  }
   for (const secret of secrets) {
     for (const text of textsOf(secret)) {
       if (text.length > 0) redacted = redacted.replaceAll(text, REDACTED)

@@ -66,6 +66,18 @@ describe('errors thrown by createDatabase', () => {
     expect(printed(error)).not.toContain(TOKEN)
   })
 
+  it('stay typed when the secret holds a quote (the server does not escape it in its message)', async () => {
+    const quoted = "tok_live_it's_'quoted'"
+    await sql`insert into kt_secrets values (5, ${quoted}, 'fifth')`.execute(test.db)
+    const error = await failure(sql`insert into kt_secrets values (6, ${quoted}, 'sixth')`.execute(test.db))
+    expect(UniqueViolationError.is(error)).toBe(true)
+    expect(error).toMatchObject({ index: 'api_token', value: REDACTED })
+    expect((error as { cause: { sqlMessage: string } }).cause.sqlMessage).toMatch(
+      /^Duplicate entry '\[REDACTED\]' for key '(kt_secrets\.)?api_token'$/,
+    )
+    expect(printed(error)).not.toContain('quoted')
+  })
+
   it('redact a value the statement text does not show when the violated index covers a sensitive column', async () => {
     const error = await failure(
       sql`insert into kt_secrets select 3, concat('tok_live_', '4f9a0c1e7b'), 'third'`.execute(test.db),
