@@ -415,6 +415,7 @@ async function dumpBuiltin(
           ...(object.table === undefined ? {} : { table: object.table }),
           sqlMode: object.sqlMode,
           ...(object.timeZone === undefined ? {} : { timeZone: object.timeZone }),
+          ...(object.context === undefined ? {} : { context: object.context }),
         },
         Buffer.from(object.createStatement, 'utf8'),
       )

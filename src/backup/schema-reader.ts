@@ -1,3 +1,6 @@
+import { type CreationContext, readCreationContext } from './creation-context.js'
+import { withTrueMembers } from './enum-members.js'
+import { unqualifyReferences } from './schema-references.js'
 import { quoteIdentifier, type ServerConnection } from './server-connection.js'
 
 /** A column as the dump needs it. @internal */
@@ -36,6 +39,8 @@ export interface ObjectInfo {
   readonly sqlMode: string | null
   /** The `time_zone` an event was created in (its schedule's times are in it). */
   readonly timeZone?: string
+  /** The character sets and collations it was created with (absent in archives written before they were kept). */
+  readonly context?: CreationContext
 }
 
 /** Everything of one database but its rows. @internal */
@@ -64,7 +69,10 @@ export async function listBaseTables(connection: ServerConnection, database: str
 
 /**
  * Reads the schema of `database` through `connection` (which must have `database` as its default database, so
- * SHOW CREATE output is unqualified and restores under another name).
+ * SHOW CREATE output is unqualified and restores under another name). References to `database` in the objects'
+ * statements (a trigger written `CREATE TRIGGER shop.t ... ON shop.orders`, a routine body's `shop.orders`) are made
+ * unqualified, so they restore into, and refer to, the database they are restored into; each object keeps its
+ * creation context (character set and collations).
  *
  * @internal
  */
@@ -141,7 +149,11 @@ export async function readSchema(
     )
     const shown = created?.['Create Table']
     if (shown === undefined) throw new Error(`SHOW CREATE TABLE ${row.name} returned nothing`)
-    const createStatement = onMysql ? withInheritedCollations(shown) : shown
+    const createStatement = await withTrueMembers(
+      connection,
+      row.name,
+      onMysql ? withInheritedCollations(shown) : shown,
+    )
     const allColumns = columnsByTable.get(row.name) ?? []
     const key = keyByTable.get(row.name)
     const keyColumn = key === undefined ? undefined : allColumns.find((column) => column.name === key)
@@ -169,7 +181,14 @@ export async function readSchema(
     )
     const statement = created?.['Create View']
     if (statement === undefined) throw new Error(`SHOW CREATE VIEW ${row.name} returned nothing`)
-    views.push({ kind: 'view', name: row.name, createStatement: strip(statement), sqlMode: null })
+    const context = readCreationContext(created ?? {})
+    views.push({
+      kind: 'view',
+      name: row.name,
+      createStatement: strip(unqualifyReferences(statement, database, null)),
+      sqlMode: null,
+      ...(context === undefined ? {} : { context }),
+    })
   }
 
   const routineRows = await connection.query<{ name: string; type: string }>(
@@ -188,11 +207,14 @@ export async function readSchema(
         `SHOW CREATE ${row.type} ${row.name} returned no body: the backup user needs the privilege to read routine bodies (MariaDB: SELECT on mysql.proc or SHOW CREATE ROUTINE; MySQL 8: SHOW_ROUTINE)`,
       )
     }
+    const sqlMode = created?.sql_mode ?? null
+    const context = readCreationContext(created ?? {})
     routines.push({
       kind,
       name: row.name,
-      createStatement: strip(statement),
-      sqlMode: created?.sql_mode ?? null,
+      createStatement: strip(unqualifyReferences(statement, database, sqlMode)),
+      sqlMode,
+      ...(context === undefined ? {} : { context }),
     })
   }
 
@@ -208,12 +230,15 @@ export async function readSchema(
     const statement = created?.['SQL Original Statement']
     if (statement === undefined || statement === null)
       throw new Error(`SHOW CREATE TRIGGER ${row.name} returned nothing`)
+    const sqlMode = created?.sql_mode ?? null
+    const context = readCreationContext(created ?? {})
     triggers.push({
       kind: 'trigger',
       name: row.name,
       table: row.table,
-      createStatement: strip(statement),
-      sqlMode: created?.sql_mode ?? null,
+      createStatement: strip(unqualifyReferences(statement, database, sqlMode)),
+      sqlMode,
+      ...(context === undefined ? {} : { context }),
     })
   }
 
@@ -230,12 +255,15 @@ export async function readSchema(
       const statement = created?.['Create Event']
       if (statement === undefined || statement === null)
         throw new Error(`SHOW CREATE EVENT ${row.name} returned nothing`)
+      const sqlMode = created?.sql_mode ?? null
+      const context = readCreationContext(created ?? {})
       events.push({
         kind: 'event',
         name: row.name,
-        createStatement: strip(statement),
-        sqlMode: created?.sql_mode ?? null,
+        createStatement: strip(unqualifyReferences(statement, database, sqlMode)),
+        sqlMode,
         ...(typeof created?.time_zone === 'string' ? { timeZone: created.time_zone } : {}),
+        ...(context === undefined ? {} : { context }),
       })
     }
   }

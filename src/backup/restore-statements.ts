@@ -1,0 +1,86 @@
+import { CrossDatabaseStatementError } from '../error/cross-database-statement-error.js'
+import type { Block, ObjectBlock } from './archive-format.js'
+import { readObjectHead, unqualifyReferences } from './schema-references.js'
+import { quoteIdentifier } from './server-connection.js'
+
+/**
+ * The statement a restore runs for an object block: the archived statement with every reference to the backed-up
+ * database (`database`, from the archive's header) made unqualified, so it lands in, and refers to, the database
+ * it is run in. Archives written before this rewrite was made at backup time get it here.
+ *
+ * @internal
+ */
+export function objectStatement(header: ObjectBlock, payload: Buffer, database: string): string {
+  return unqualifyReferences(payload.toString('utf8'), database, header.sqlMode)
+}
+
+/**
+ * Collects, block by block, the statements of an archive that would still write to another database than the one
+ * restored into, and throws {@link CrossDatabaseStatementError} naming all of them at the end. Run over the whole
+ * archive before a restore writes anything.
+ *
+ * - a table block must be `CREATE TABLE <its name> (`, a rows block `INSERT INTO <its table> (`, as the backup
+ *   writes them (unqualified);
+ * - an object block must be a CREATE statement of its kind whose object (and a trigger's table) is unqualified once
+ *   the references to the backed-up database are removed.
+ *
+ * A dump engine's script is the dump program's own text, loaded by the client into the target; it is not checked.
+ *
+ * @internal
+ */
+export class RestoreStatementCheck {
+  readonly #target: string
+  readonly #refused: string[] = []
+  #database: string | undefined
+
+  constructor(target: string) {
+    this.#target = target
+  }
+
+  /** Looks at one block (in archive order: the header first). */
+  inspect(block: Block): void {
+    const { header } = block
+    switch (header.kind) {
+      case 'header':
+        this.#database = header.database
+        return
+      case 'table':
+        if (!startsWith(block.payload, `CREATE TABLE ${quoteIdentifier(header.name)} (`))
+          this.#refuse(`table ${header.name}: not a CREATE TABLE of that table alone`)
+        return
+      case 'rows':
+        if (!startsWith(block.payload, `INSERT INTO ${quoteIdentifier(header.table)} (`))
+          this.#refuse(`rows of ${header.table}: not an INSERT INTO that table alone`)
+        return
+      case 'script':
+      case 'end':
+        return
+      default: {
+        const statement = objectStatement(header, block.payload, this.#database ?? '')
+        const head = readObjectHead(statement, header.kind, header.sqlMode)
+        if (head === undefined) {
+          this.#refuse(`${header.kind} ${header.name}: not a CREATE ${header.kind.toUpperCase()} statement`)
+          return
+        }
+        if (head.name.schema !== undefined)
+          this.#refuse(`${header.kind} ${header.name}: created in database ${head.name.schema}`)
+        if (head.table?.schema !== undefined)
+          this.#refuse(`${header.kind} ${header.name}: on table ${head.table.schema}.${head.table.name}`)
+      }
+    }
+  }
+
+  /** @throws {CrossDatabaseStatementError} when any block was refused. */
+  finish(): void {
+    if (this.#refused.length > 0) throw new CrossDatabaseStatementError(this.#target, this.#refused)
+  }
+
+  #refuse(reason: string): void {
+    this.#refused.push(reason)
+  }
+}
+
+function startsWith(payload: Buffer, prefix: string): boolean {
+  const bytes = Buffer.from(prefix, 'utf8')
+  return payload.length >= bytes.length && payload.subarray(0, bytes.length).equals(bytes)
+}
