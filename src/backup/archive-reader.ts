@@ -62,7 +62,10 @@ export async function checkArchive(path: string): Promise<BackupFiles> {
  *
  * @internal
  */
-export async function checkArchiveBlocks(path: string, onBlock: (block: Block) => void): Promise<BackupFiles> {
+export async function checkArchiveBlocks(
+  path: string,
+  onBlock: (block: Block) => void,
+): Promise<BackupFiles> {
   const files = await openBackupFiles(path)
   await checkSize(files)
   const hash = createHash('sha256')

@@ -22,7 +22,13 @@ export async function withTrueMembers(
   if (suspects.length === 0) return createStatement
   let result = createStatement
   for (const match of suspects) {
-    const [whole, head, quotedColumn, kind, list] = match as unknown as [string, string, string, string, string]
+    const [whole, head, quotedColumn, kind, list] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ]
     const column = quotedColumn.slice(1, -1).replaceAll('``', '`')
     const count = [...list.matchAll(MEMBER)].length
     const members = await readMembers(connection, table, column, kind.toLowerCase() as 'enum' | 'set', count)
@@ -45,9 +51,12 @@ async function readMembers(
     `CREATE TEMPORARY TABLE ${copy} AS SELECT ${quoteIdentifier(column)} AS m FROM ${quoteIdentifier(table)} LIMIT 0`,
   )
   try {
-    await connection.query(`INSERT INTO ${copy} (m) VALUES ${numbers.map((number) => `(${number})`).join(', ')}`)
+    await connection.query(
+      `INSERT INTO ${copy} (m) VALUES ${numbers.map((number) => `(${number})`).join(', ')}`,
+    )
     const rows = await connection.query<{ m: string }>(`SELECT m FROM ${copy} ORDER BY m + 0`)
-    if (rows.length !== count) throw new Error(`reading the members of ${table}.${column} gave ${rows.length} of ${count}`)
+    if (rows.length !== count)
+      throw new Error(`reading the members of ${table}.${column} gave ${rows.length} of ${count}`)
     return rows.map((row) => row.m)
   } finally {
     await connection.query(`DROP TEMPORARY TABLE IF EXISTS ${copy}`)

@@ -3,6 +3,7 @@ import { reasonOf } from '../error/backup-failed-error.js'
 import { type CreationContext, executeInContext } from './creation-context.js'
 import { binaryLogAdvice } from './object-privileges.js'
 import { type ObjectInfo, readSchema, type SchemaInfo } from './schema-reader.js'
+import { requalifyReferences } from './schema-references.js'
 import {
   ServerConnection as Connection,
   quoteIdentifier,
@@ -79,7 +80,9 @@ export async function moveDatabase(
       ...incoming.triggers,
       ...incoming.events,
     ]) {
-      await createObject(creator, object)
+      // Statements the server keeps as written name the temporary database where the restore qualified them.
+      const createStatement = requalifyReferences(object.createStatement, source, target, object.sqlMode)
+      await createObject(creator, { ...object, createStatement })
       created.push(object)
     }
   } catch (error) {

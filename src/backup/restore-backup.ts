@@ -111,8 +111,9 @@ const TEMPORARY_PREFIX = 'ktr_'
 export async function restoreBackup(source: BackupSource, options: RestoreOptions): Promise<RestoreResult> {
   const resolved = parseOptions(RestoreOptionsSchema, options, 'restore options')
   const { target } = resolved
+  const temporary = `${TEMPORARY_PREFIX}${randomBytes(5).toString('hex')}_${target}`.slice(0, 64)
   // One read of the archive checks its checksum and every statement it would run, before anything is written.
-  const statements = new RestoreStatementCheck(target)
+  const statements = new RestoreStatementCheck(target, temporary)
   const { manifest, archivePath } = await checkArchiveBlocks(resolved.manifest, (block) =>
     statements.inspect(block),
   )
@@ -128,7 +129,6 @@ export async function restoreBackup(source: BackupSource, options: RestoreOption
   } catch (error) {
     throw new RestoreFailedError(target, error)
   }
-  const temporary = `${TEMPORARY_PREFIX}${randomBytes(5).toString('hex')}_${target}`.slice(0, 64)
   const trash = `${TEMPORARY_PREFIX}${randomBytes(5).toString('hex')}_old`
   let temporaryCreated = false
   try {
@@ -309,7 +309,7 @@ async function loadArchive(
             kind: header.kind,
             name: header.name,
             ...(header.table === undefined ? {} : { table: header.table }),
-            createStatement: objectStatement(header, block.payload, archivedDatabase),
+            createStatement: objectStatement(header, block.payload, archivedDatabase, database),
             sqlMode: header.sqlMode,
             ...(header.timeZone === undefined ? {} : { timeZone: header.timeZone }),
             ...(header.context === undefined ? {} : { context: header.context }),

@@ -1,17 +1,17 @@
 import { CrossDatabaseStatementError } from '../error/cross-database-statement-error.js'
 import type { Block, ObjectBlock } from './archive-format.js'
-import { readObjectHead, unqualifyReferences } from './schema-references.js'
+import { readObjectHead, requalifyReferences } from './schema-references.js'
 import { quoteIdentifier } from './server-connection.js'
 
 /**
  * The statement a restore runs for an object block: the archived statement with every reference to the backed-up
- * database (`database`, from the archive's header) made unqualified, so it lands in, and refers to, the database
- * it is run in. Archives written before this rewrite was made at backup time get it here.
+ * database (`from`, the archive header's) rewritten to `to`, the database it is created in, so it lands in, and
+ * refers to, that database and never the source.
  *
  * @internal
  */
-export function objectStatement(header: ObjectBlock, payload: Buffer, database: string): string {
-  return unqualifyReferences(payload.toString('utf8'), database, header.sqlMode)
+export function objectStatement(header: ObjectBlock, payload: Buffer, from: string, to: string): string {
+  return requalifyReferences(payload.toString('utf8'), from, to, header.sqlMode)
 }
 
 /**
@@ -21,8 +21,9 @@ export function objectStatement(header: ObjectBlock, payload: Buffer, database: 
  *
  * - a table block must be `CREATE TABLE <its name> (`, a rows block `INSERT INTO <its table> (`, as the backup
  *   writes them (unqualified);
- * - an object block must be a CREATE statement of its kind whose object (and a trigger's table) is unqualified once
- *   the references to the backed-up database are removed.
+ * - an object block must be a CREATE statement of its kind whose object (and a trigger's table) is unqualified or
+ *   in `loadInto` (the restore's temporary database, a random name) once the references to the backed-up database
+ *   are rewritten to it.
  *
  * A dump engine's script is the dump program's own text, loaded by the client into the target; it is not checked.
  *
@@ -30,11 +31,13 @@ export function objectStatement(header: ObjectBlock, payload: Buffer, database: 
  */
 export class RestoreStatementCheck {
   readonly #target: string
+  readonly #loadInto: string
   readonly #refused: string[] = []
   #database: string | undefined
 
-  constructor(target: string) {
+  constructor(target: string, loadInto: string) {
     this.#target = target
+    this.#loadInto = loadInto
   }
 
   /** Looks at one block (in archive order: the header first). */
@@ -56,15 +59,16 @@ export class RestoreStatementCheck {
       case 'end':
         return
       default: {
-        const statement = objectStatement(header, block.payload, this.#database ?? '')
+        const statement = objectStatement(header, block.payload, this.#database ?? '', this.#loadInto)
         const head = readObjectHead(statement, header.kind, header.sqlMode)
         if (head === undefined) {
           this.#refuse(`${header.kind} ${header.name}: not a CREATE ${header.kind.toUpperCase()} statement`)
           return
         }
-        if (head.name.schema !== undefined)
+        const elsewhere = (schema: string | undefined) => schema !== undefined && schema !== this.#loadInto
+        if (elsewhere(head.name.schema))
           this.#refuse(`${header.kind} ${header.name}: created in database ${head.name.schema}`)
-        if (head.table?.schema !== undefined)
+        if (head.table !== undefined && elsewhere(head.table.schema))
           this.#refuse(`${header.kind} ${header.name}: on table ${head.table.schema}.${head.table.name}`)
       }
     }

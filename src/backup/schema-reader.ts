@@ -1,6 +1,5 @@
 import { type CreationContext, readCreationContext } from './creation-context.js'
 import { withTrueMembers } from './enum-members.js'
-import { unqualifyReferences } from './schema-references.js'
 import { quoteIdentifier, type ServerConnection } from './server-connection.js'
 
 /** A column as the dump needs it. @internal */
@@ -69,10 +68,10 @@ export async function listBaseTables(connection: ServerConnection, database: str
 
 /**
  * Reads the schema of `database` through `connection` (which must have `database` as its default database, so
- * SHOW CREATE output is unqualified and restores under another name). References to `database` in the objects'
- * statements (a trigger written `CREATE TRIGGER shop.t ... ON shop.orders`, a routine body's `shop.orders`) are made
- * unqualified, so they restore into, and refer to, the database they are restored into; each object keeps its
- * creation context (character set and collations).
+ * SHOW CREATE output is unqualified where the server writes it). Statements the server keeps as written (triggers'
+ * and the bodies of routines and events) may still name `database` (`CREATE TRIGGER shop.t ... ON shop.orders`): a
+ * restore rewrites those references to the database it restores into. Each object keeps its creation context
+ * (character set and collations).
  *
  * @internal
  */
@@ -185,7 +184,7 @@ export async function readSchema(
     views.push({
       kind: 'view',
       name: row.name,
-      createStatement: strip(unqualifyReferences(statement, database, null)),
+      createStatement: strip(statement),
       sqlMode: null,
       ...(context === undefined ? {} : { context }),
     })
@@ -212,7 +211,7 @@ export async function readSchema(
     routines.push({
       kind,
       name: row.name,
-      createStatement: strip(unqualifyReferences(statement, database, sqlMode)),
+      createStatement: strip(statement),
       sqlMode,
       ...(context === undefined ? {} : { context }),
     })
@@ -236,7 +235,7 @@ export async function readSchema(
       kind: 'trigger',
       name: row.name,
       table: row.table,
-      createStatement: strip(unqualifyReferences(statement, database, sqlMode)),
+      createStatement: strip(statement),
       sqlMode,
       ...(context === undefined ? {} : { context }),
     })
@@ -260,7 +259,7 @@ export async function readSchema(
       events.push({
         kind: 'event',
         name: row.name,
-        createStatement: strip(unqualifyReferences(statement, database, sqlMode)),
+        createStatement: strip(statement),
         sqlMode,
         ...(typeof created?.time_zone === 'string' ? { timeZone: created.time_zone } : {}),
         ...(context === undefined ? {} : { context }),

@@ -1,4 +1,5 @@
 import type { ObjectKind } from './archive-format.js'
+import { quoteIdentifier } from './server-connection.js'
 import { isName, quotingOf, type SqlToken, tokenizeSql } from './sql-tokens.js'
 
 /** A name as written: `schema` is set when it was qualified (`schema.name`). @internal */
@@ -14,41 +15,47 @@ export interface ObjectHead {
   readonly table?: WrittenName
 }
 
-const significant = (tokens: readonly SqlToken[]): SqlToken[] => tokens.filter((token) => token.kind !== 'space')
+const significant = (tokens: readonly SqlToken[]): SqlToken[] =>
+  tokens.filter((token) => token.kind !== 'space')
 const isDot = (token: SqlToken | undefined): boolean => token?.kind === 'punctuation' && token.value === '.'
 
 /**
- * Removes every `schema.` qualifier naming `schema` from a statement (outside strings and comments): the object's
- * own name, a trigger's table, and the tables, views and routines its body names. An unqualified name in a view,
- * trigger, routine or event resolves to the object's own database, so the statement then creates the object, and
- * reads and writes, in whatever database it is run in, never in `schema`. Backticked, ANSI-quoted (under
- * `ANSI_QUOTES`) and bare spellings are all recognised, and `schema . t` with spaces or comments around the dot.
+ * Rewrites every reference qualified by the database `from` (outside strings and comments) to the database `to`:
+ * the object's own name, a trigger's table, and the tables, views and routines its body names. Backticked,
+ * ANSI-quoted (under `ANSI_QUOTES`) and bare spellings are all recognised, and `from . t` with spaces or comments
+ * around the dot. The qualifier is replaced, not removed, so a call of a stored function named like a native one
+ * (`shop.row_count()`) still calls the stored function.
  *
  * @example
  * ```ts
- * unqualifyReferences('CREATE TRIGGER shop.t BEFORE INSERT ON `shop`.`orders` FOR EACH ROW ...', 'shop', null)
- * // 'CREATE TRIGGER t BEFORE INSERT ON `orders` FOR EACH ROW ...'
+ * requalifyReferences('CREATE TRIGGER shop.t BEFORE INSERT ON `shop`.`orders` FOR EACH ROW ...', 'shop', 'copy', null)
+ * // 'CREATE TRIGGER `copy`.t BEFORE INSERT ON `copy`.`orders` FOR EACH ROW ...'
  * ```
  *
  * @internal
  */
-export function unqualifyReferences(statement: string, schema: string, sqlMode: string | null): string {
+export function requalifyReferences(
+  statement: string,
+  from: string,
+  to: string,
+  sqlMode: string | null,
+): string {
+  if (from === to) return statement
   const tokens = significant(tokenizeSql(statement, quotingOf(sqlMode)))
   const cuts: [number, number][] = []
   for (let index = 0; index < tokens.length - 2; index++) {
     const token = tokens[index]!
-    if (!isName(token) || token.value !== schema) continue
-    if (isDot(tokens[index - 1]) || !isDot(tokens[index + 1])) continue
-    const after = tokens[index + 2]
-    if (!isName(after)) continue
-    cuts.push([token.start, after.start])
+    if (!isName(token) || token.value !== from) continue
+    if (isDot(tokens[index - 1]) || !isDot(tokens[index + 1]) || !isName(tokens[index + 2])) continue
+    cuts.push([token.start, token.end])
     index += 1
   }
   if (cuts.length === 0) return statement
+  const replacement = quoteIdentifier(to)
   let result = ''
   let at = 0
   for (const [start, end] of cuts) {
-    result += statement.slice(at, start)
+    result += statement.slice(at, start) + replacement
     at = end
   }
   return result + statement.slice(at)

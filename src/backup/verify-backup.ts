@@ -168,7 +168,10 @@ interface ObjectState {
 async function describeDatabase(
   connection: ServerConnection,
   database: string,
-): Promise<{ tables: Map<string, { rows: number; checksum: string | null }>; objects: Map<string, ObjectState> }> {
+): Promise<{
+  tables: Map<string, { rows: number; checksum: string | null }>
+  objects: Map<string, ObjectState>
+}> {
   const names = await connection.query<{ name: string }>(
     "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
     [database],
@@ -190,8 +193,7 @@ async function describeDatabase(
   const add = (kind: string, rows: readonly Row[]): void => {
     for (const { name, ...state } of rows) objects.set(`${kind} ${name}`, state)
   }
-  const context =
-    'CHARACTER_SET_CLIENT AS character_set_client, COLLATION_CONNECTION AS collation_connection'
+  const context = 'CHARACTER_SET_CLIENT AS character_set_client, COLLATION_CONNECTION AS collation_connection'
   add(
     'view',
     await connection.query<Row>(
