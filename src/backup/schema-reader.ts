@@ -78,7 +78,15 @@ export async function listBaseTables(connection: ServerConnection, database: str
 export async function readSchema(
   connection: ServerConnection,
   database: string,
-  options: { readonly events: boolean; readonly stripDefiners: boolean },
+  options: {
+    readonly events: boolean
+    readonly stripDefiners: boolean
+    /**
+     * Where ENUM and SET members outside the BMP are read (a temporary table is made there): a connection outside
+     * `connection`'s read-only transaction, which refuses it. Defaults to `connection`.
+     */
+    readonly membersConnection?: ServerConnection
+  },
 ): Promise<SchemaInfo> {
   const [schemaRow] = await connection.query<{ charset: string; collation: string }>(
     'SELECT DEFAULT_CHARACTER_SET_NAME AS charset, DEFAULT_COLLATION_NAME AS collation FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
@@ -149,7 +157,7 @@ export async function readSchema(
     const shown = created?.['Create Table']
     if (shown === undefined) throw new Error(`SHOW CREATE TABLE ${row.name} returned nothing`)
     const createStatement = await withTrueMembers(
-      connection,
+      options.membersConnection ?? connection,
       row.name,
       onMysql ? withInheritedCollations(shown) : shown,
     )
