@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder'
 import { CrossDatabaseStatementError } from '../error/cross-database-statement-error.js'
 import type { Block, ObjectBlock } from './archive-format.js'
 import { readObjectHead, requalifyReferences } from './schema-references.js'
@@ -25,7 +26,10 @@ export function objectStatement(header: ObjectBlock, payload: Buffer, from: stri
  *   in `loadInto` (the restore's temporary database, a random name) once the references to the backed-up database
  *   are rewritten to it.
  *
- * A dump engine's script is the dump program's own text, loaded by the client into the target; it is not checked.
+ * - a dump engine's script is the dump program's own text, loaded by the client; mysqldump and mariadb-dump write a
+ *   trigger as SHOW CREATE TRIGGER gives it, which on MariaDB is as written (`TRIGGER shop.t ... ON shop.orders`),
+ *   and nothing can rewrite a script cut anywhere into blocks, so a script trigger qualified by any database is
+ *   refused (its other statements are not checked).
  *
  * @internal
  */
@@ -33,7 +37,9 @@ export class RestoreStatementCheck {
   readonly #target: string
   readonly #loadInto: string
   readonly #refused: string[] = []
+  readonly #decoder = new StringDecoder('utf8')
   #database: string | undefined
+  #scriptLine = ''
 
   constructor(target: string, loadInto: string) {
     this.#target = target
@@ -56,7 +62,10 @@ export class RestoreStatementCheck {
           this.#refuse(`rows of ${header.table}: not an INSERT INTO that table alone`)
         return
       case 'script':
+        this.#inspectScript(block.payload, false)
+        return
       case 'end':
+        this.#inspectScript(Buffer.alloc(0), true)
         return
       default: {
         const statement = objectStatement(header, block.payload, this.#database ?? '', this.#loadInto)
@@ -79,10 +88,35 @@ export class RestoreStatementCheck {
     if (this.#refused.length > 0) throw new CrossDatabaseStatementError(this.#target, this.#refused)
   }
 
+  /** Looks at the script's trigger lines (`/*!50003 CREATE*\/ ... TRIGGER`), carrying a cut line to the next block. */
+  #inspectScript(payload: Buffer, last: boolean): void {
+    const text = this.#scriptLine + this.#decoder.write(payload) + (last ? this.#decoder.end() : '')
+    const lines = text.split('\n')
+    this.#scriptLine = last ? '' : lines.pop()!
+    // A line of rows may be megabytes long: only the start of a line can make it a trigger line.
+    if (this.#scriptLine.length > MAX_TRIGGER_LINE && !this.#scriptLine.startsWith(TRIGGER_LINE))
+      this.#scriptLine = this.#scriptLine.slice(0, TRIGGER_LINE.length)
+    for (const line of lines) {
+      if (!line.startsWith(TRIGGER_LINE)) continue
+      const head = readObjectHead(line, 'trigger', null)
+      if (head === undefined) continue
+      for (const part of [head.name, head.table]) {
+        if (part?.schema !== undefined)
+          this.#refuse(
+            `trigger ${head.name.name}: the dump program wrote it as ${part.schema}.${part.name}, which would write to database ${part.schema} (back up with the builtin engine, which rewrites it)`,
+          )
+      }
+    }
+  }
+
   #refuse(reason: string): void {
     this.#refused.push(reason)
   }
 }
+
+/** How mysqldump and mariadb-dump start the line of a trigger. */
+const TRIGGER_LINE = '/*!50003 CREATE*/'
+const MAX_TRIGGER_LINE = 1 << 20
 
 function startsWith(payload: Buffer, prefix: string): boolean {
   const bytes = Buffer.from(prefix, 'utf8')

@@ -13,6 +13,7 @@ import {
 } from '../../../src/backup/index.js'
 import { createDatabase } from '../../../src/database/create-database.js'
 import { rewriteArchive } from '../../fixtures/backup/rewrite-archive.js'
+import { onMysql } from '../../helpers/test-server.js'
 import {
   type DatabaseSnapshot,
   databaseExists,
@@ -20,6 +21,7 @@ import {
   runStatements,
   snapshotDatabase,
 } from './compare.js'
+import { serverTools } from './server-tools.js'
 
 const serverUrl = inject('serverUrl')
 const id = randomBytes(3).toString('hex')
@@ -28,6 +30,7 @@ const source = `ktsr_${id}`
 const other = `ktsr_${id}_other`
 const copy = `ktsr_${id}_copy`
 const second = `ktsr_${id}_second`
+const dumpTarget = `ktsr_${id}_dump`
 let directory: string
 let backup: BackupResult
 let sourceBefore: DatabaseSnapshot
@@ -68,7 +71,7 @@ async function triggersOf(schema: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  await dropDatabases(serverUrl, [source, other, copy, second])
+  await dropDatabases(serverUrl, [source, other, copy, second, dumpTarget])
   await runStatements(serverUrl, 'information_schema', [`CREATE DATABASE ${source}`])
   await runStatements(serverUrl, source, QUALIFIED)
   directory = await mkdtemp(join(tmpdir(), 'kt-references-'))
@@ -77,7 +80,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await dropDatabases(serverUrl, [source, other, copy, second])
+  await dropDatabases(serverUrl, [source, other, copy, second, dumpTarget])
   await database.close()
   if (directory) await rm(directory, { recursive: true, force: true })
 })
@@ -194,6 +197,40 @@ describe('restoreBackup of objects named with their schema', () => {
         ),
       ).toEqual([])
     }
+  })
+})
+
+describe('restoreBackup of a dump engine archive of objects named with their schema', () => {
+  it('restores MySQL triggers (mysqldump writes them unqualified) and refuses MariaDB ones, which name the source', async () => {
+    const tools = serverTools()
+    const dumped = await createBackup(database, {
+      directory: join(directory, 'dump'),
+      database: source,
+      engine: 'dump',
+      dumpCommand: tools.dump,
+    })
+    const before = await snapshotDatabase(serverUrl, source)
+    await dropDatabases(serverUrl, [dumpTarget])
+    const restoring = restoreBackup(database, {
+      manifest: dumped.manifestPath,
+      target: dumpTarget,
+      clientCommand: tools.client,
+    })
+    if (onMysql) {
+      await restoring
+      expect(await triggersOf(dumpTarget)).toEqual(['trg ON t', 'trg_log ON t'])
+    } else {
+      const error = await restoring.catch((caught: unknown) => caught)
+      expect(CrossDatabaseStatementError.is(error), String(error)).toBe(true)
+      expect((error as CrossDatabaseStatementError).statements).toEqual([
+        `trigger trg: the dump program wrote it as ${source}.trg, which would write to database ${source} (back up with the builtin engine, which rewrites it)`,
+        `trigger trg: the dump program wrote it as ${source}.t, which would write to database ${source} (back up with the builtin engine, which rewrites it)`,
+        `trigger trg_log: the dump program wrote it as ${source}.trg_log, which would write to database ${source} (back up with the builtin engine, which rewrites it)`,
+        `trigger trg_log: the dump program wrote it as ${source}.t, which would write to database ${source} (back up with the builtin engine, which rewrites it)`,
+      ])
+      expect(await databaseExists(serverUrl, dumpTarget)).toBe(false)
+    }
+    expect(await snapshotDatabase(serverUrl, source)).toEqual(before)
   })
 })
 
