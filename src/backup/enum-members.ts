@@ -1,4 +1,5 @@
-import { quoteIdentifier, type ServerConnection } from './server-connection.js'
+import { readTrueMembers } from '../schema/enum-members.js'
+import type { ServerConnection } from './server-connection.js'
 
 const MEMBER_LIST = /^( {2}((?:`(?:[^`]|``)+`)) (enum|set)\()((?:'(?:[^'\\]|''|\\.)*'(?:,|(?=\))))*)\)/gim
 const MEMBER = /'((?:[^'\\]|''|\\.)*)'/g
@@ -9,7 +10,7 @@ const MEMBER = /'((?:[^'\\]|''|\\.)*)'/g
  * have a `?` member, and its rows would not restore. Every ENUM or SET column whose member list shows a `?` gets
  * its true members instead, read from values: a temporary one-column copy of the column (`CREATE TEMPORARY TABLE
  * ... AS SELECT col ... LIMIT 0`, allowed in the backup's read-only transaction) is filled with each member by its
- * number (ENUM 1..n, SET bits 1, 2, 4...) and read back in utf8mb4 (codegen reads them the same way).
+ * number (ENUM 1..n, SET bits 1, 2, 4...) and read back in utf8mb4 ({@link readTrueMembers}, shared with codegen).
  *
  * @internal
  */
@@ -31,34 +32,15 @@ export async function withTrueMembers(
     ]
     const column = quotedColumn.slice(1, -1).replaceAll('``', '`')
     const count = [...list.matchAll(MEMBER)].length
-    const members = await readMembers(connection, table, column, kind.toLowerCase() as 'enum' | 'set', count)
+    const members = await readTrueMembers(
+      (statement) => connection.query<{ m: unknown }>(statement),
+      table,
+      column,
+      kind.toLowerCase() as 'enum' | 'set',
+      count,
+    )
     const written = members.map((member) => `'${member.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`)
     result = result.replace(whole, `${head}${written.join(',')})`)
   }
   return result
-}
-
-async function readMembers(
-  connection: ServerConnection,
-  table: string,
-  column: string,
-  kind: 'enum' | 'set',
-  count: number,
-): Promise<string[]> {
-  const copy = quoteIdentifier(`kt_members_${process.pid}_${Date.now().toString(36)}`)
-  const numbers = Array.from({ length: count }, (_, index) => (kind === 'enum' ? index + 1 : 2 ** index))
-  await connection.query(
-    `CREATE TEMPORARY TABLE ${copy} AS SELECT ${quoteIdentifier(column)} AS m FROM ${quoteIdentifier(table)} LIMIT 0`,
-  )
-  try {
-    await connection.query(
-      `INSERT INTO ${copy} (m) VALUES ${numbers.map((number) => `(${number})`).join(', ')}`,
-    )
-    const rows = await connection.query<{ m: string }>(`SELECT m FROM ${copy} ORDER BY m + 0`)
-    if (rows.length !== count)
-      throw new Error(`reading the members of ${table}.${column} gave ${rows.length} of ${count}`)
-    return rows.map((row) => row.m)
-  } finally {
-    await connection.query(`DROP TEMPORARY TABLE IF EXISTS ${copy}`)
-  }
 }
