@@ -1,5 +1,5 @@
 import { readTrueMembers } from '../schema/enum-members.js'
-import type { ServerConnection } from './server-connection.js'
+import { quoteIdentifier, type ServerConnection } from './server-connection.js'
 
 const MEMBER_LIST = /^( {2}((?:`(?:[^`]|``)+`)) (enum|set)\()((?:'(?:[^'\\]|''|\\.)*'(?:,|(?=\))))*)\)/gim
 const MEMBER = /'((?:[^'\\]|''|\\.)*)'/g
@@ -39,8 +39,54 @@ export async function withTrueMembers(
       kind.toLowerCase() as 'enum' | 'set',
       count,
     )
-    const written = members.map((member) => `'${member.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`)
-    result = result.replace(whole, `${head}${written.join(',')})`)
+    const written = members.map(quoteMember)
+    result = result.replace(whole, () => `${head}${written.join(',')})`)
   }
   return result
+}
+
+const QUOTED_DEFAULT =
+  /^( {2}(`(?:[^`]|``)+`) [a-z]+(?:\((?:'(?:[^'\\]|''|\\.)*'|[^')])*\))?[^'\n]*? DEFAULT )'((?:[^'\\]|''|\\.)*)'/gm
+
+/**
+ * MariaDB writes a column's string DEFAULT in SHOW CREATE TABLE from utf8mb3 metadata too, so `DEFAULT '🐬'` reads
+ * `DEFAULT '?'` (MySQL writes such a default in hex and keeps it): a table recreated from that text would give new
+ * rows `?`, and an ENUM whose default is such a member would not be created at all. Every quoted DEFAULT that
+ * shows a `?` is replaced by the true one, read from a temporary copy of the table (`CREATE TEMPORARY TABLE ...
+ * LIKE`, which copies the definition itself, not its text) given one row of defaults.
+ *
+ * @internal
+ */
+export async function withTrueDefaults(
+  connection: ServerConnection,
+  table: string,
+  createStatement: string,
+): Promise<string> {
+  const suspects = [...createStatement.matchAll(QUOTED_DEFAULT)].filter((match) => match[3]!.includes('?'))
+  if (suspects.length === 0) return createStatement
+  const copy = quoteIdentifier(`kt_defaults_${process.pid}_${Date.now().toString(36)}`)
+  await connection.query(`CREATE TEMPORARY TABLE ${copy} LIKE ${quoteIdentifier(table)}`)
+  let defaults: Record<string, unknown>
+  try {
+    // Not strict: a NOT NULL column without a default takes its implicit one instead of refusing the row.
+    await connection.query(`INSERT IGNORE INTO ${copy} () VALUES ()`)
+    const columns = suspects.map((match) => match[2]!)
+    const [row] = await connection.query<Record<string, unknown>>(
+      `SELECT ${columns.map((column, index) => `${column} AS d${index}`).join(', ')} FROM ${copy}`,
+    )
+    defaults = row ?? {}
+  } finally {
+    await connection.query(`DROP TEMPORARY TABLE IF EXISTS ${copy}`)
+  }
+  let result = createStatement
+  for (const [index, match] of suspects.entries()) {
+    const value = defaults[`d${index}`]
+    if (typeof value !== 'string') continue
+    result = result.replace(match[0], () => `${match[1]}${quoteMember(value)}`)
+  }
+  return result
+}
+
+function quoteMember(value: string): string {
+  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`
 }

@@ -1,5 +1,5 @@
 import { type CreationContext, readCreationContext } from './creation-context.js'
-import { withTrueMembers } from './enum-members.js'
+import { withTrueDefaults, withTrueMembers } from './enum-members.js'
 import { quoteIdentifier, type ServerConnection } from './server-connection.js'
 
 /** A column as the dump needs it. @internal */
@@ -156,10 +156,11 @@ export async function readSchema(
     )
     const shown = created?.['Create Table']
     if (shown === undefined) throw new Error(`SHOW CREATE TABLE ${row.name} returned nothing`)
-    const createStatement = await withTrueMembers(
-      options.membersConnection ?? connection,
+    const metadataConnection = options.membersConnection ?? connection
+    const createStatement = await withTrueDefaults(
+      metadataConnection,
       row.name,
-      onMysql ? withInheritedCollations(shown) : shown,
+      await withTrueMembers(metadataConnection, row.name, onMysql ? withInheritedCollations(shown) : shown),
     )
     const allColumns = columnsByTable.get(row.name) ?? []
     const key = keyByTable.get(row.name)

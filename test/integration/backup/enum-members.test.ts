@@ -25,7 +25,9 @@ const TABLE = `CREATE TABLE pets (
   kind ENUM('cat', '🐬', 'it''s', 'back\\\\slash') NOT NULL,
   tags SET('x', 'y', '🐙') NULL,
   question ENUM('?', 'a') NOT NULL DEFAULT '?',
-  plain ENUM('a', 'b') NOT NULL DEFAULT 'b'
+  plain ENUM('a', 'b') NOT NULL DEFAULT 'b',
+  mood ENUM('x', '🐙') NOT NULL DEFAULT '🐙',
+  note VARCHAR(20) NOT NULL DEFAULT 'a🐬b ''$1'' \\\\ ?'
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`
 
 const ROWS = `INSERT INTO pets (id, kind, tags) VALUES
@@ -57,7 +59,7 @@ afterAll(async () => {
   if (directory) await rm(directory, { recursive: true, force: true })
 })
 
-describe('backup of ENUM and SET members outside the BMP', () => {
+describe('backup of ENUM and SET members and defaults outside the BMP', () => {
   it('the server itself reports them as ? (why the backup cannot take SHOW CREATE TABLE as it is)', async () => {
     const [created] = (await read(source, 'SHOW CREATE TABLE pets')) as Record<string, string>[]
     expect(created?.['Create Table']).toContain("enum('cat','?','it''s'")
@@ -76,6 +78,14 @@ describe('backup of ENUM and SET members outside the BMP', () => {
       { n: 2, bits: 4 },
     ])
     await runStatements(serverUrl, copy, ['DELETE FROM pets WHERE id = 7'])
+    // Defaults outside the BMP (MariaDB writes them as '?' too): the copy gives new rows the same.
+    const DEFAULTS = 'SELECT mood, note FROM pets WHERE id = 8'
+    for (const schema of [source, copy])
+      await runStatements(serverUrl, schema, ["INSERT INTO pets (id, kind) VALUES (8, 'cat')"])
+    expect(await read(copy, DEFAULTS)).toEqual([{ mood: '🐙', note: "a🐬b '$1' \\ ?" }])
+    expect(await read(copy, DEFAULTS)).toEqual(await read(source, DEFAULTS))
+    for (const schema of [source, copy])
+      await runStatements(serverUrl, schema, ['DELETE FROM pets WHERE id = 8'])
     expect((await snapshotDatabase(serverUrl, copy)).tables).toEqual(
       (await snapshotDatabase(serverUrl, source)).tables,
     )
