@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { readTrueMembers } from '../src/schema/enum-members.js'
 import type { ColumnDefault } from '../src/schema/schema-metadata.js'
 
 /** The server family, which decides how some of `information_schema` is read. */
@@ -265,11 +266,7 @@ export async function introspectSchema<DB>(
   return { flavor, serverVersion: version, database, tables: result }
 }
 
-/**
- * The members of an ENUM or SET column as stored, in order, read through values rather than metadata: a temporary
- * one-column copy of the column is filled with each member by its number (ENUM 1..n, SET bits 1, 2, 4...) and read
- * back in the connection's utf8mb4. Runs on one connection (temporary tables are per session) and drops the copy.
- */
+/** {@link readTrueMembers} on one connection of `db`. */
 async function readMembers(
   db: Kysely<unknown>,
   table: string,
@@ -277,24 +274,17 @@ async function readMembers(
   kind: 'enum' | 'set',
   count: number,
 ): Promise<string[]> {
-  const copy = `kt_members_${process.pid}_${Date.now().toString(36)}`
-  const numbers = Array.from({ length: count }, (_, index) => (kind === 'enum' ? index + 1 : 2 ** index))
-  return db.connection().execute(async (connection) => {
-    await sql`create temporary table ${sql.id(copy)} as select ${sql.ref(column)} as m from ${sql.table(table)} limit 0`.execute(
-      connection,
+  return db
+    .connection()
+    .execute((connection) =>
+      readTrueMembers(
+        async (statement) => (await sql<{ m: unknown }>`${sql.raw(statement)}`.execute(connection)).rows,
+        table,
+        column,
+        kind,
+        count,
+      ),
     )
-    try {
-      await sql`insert into ${sql.id(copy)} (m) values ${sql.join(numbers.map((number) => sql`(${number})`))}`.execute(
-        connection,
-      )
-      const { rows } = await sql<{ m: string }>`select m from ${sql.id(copy)} order by m + 0`.execute(
-        connection,
-      )
-      return rows.map((row) => row.m)
-    } finally {
-      await sql`drop temporary table if exists ${sql.id(copy)}`.execute(connection)
-    }
-  })
 }
 
 function readColumn(

@@ -1,3 +1,5 @@
+import type { CreationContext } from './creation-context.js'
+
 /**
  * The archive: a gzip file (a series of gzip members, one per block, so `zcat` reads it) whose uncompressed
  * content is a series of blocks. Each block is one line of JSON (its header, with the payload's byte length),
@@ -9,7 +11,7 @@
  * {"kind":"rows","table":"users","rows":4211,"bytes":1048101}\nINSERT INTO `users` (...) VALUES (...),(...)\n
  * {"kind":"function","name":"f","sqlMode":"...","bytes":120}\nCREATE FUNCTION ...\n
  * {"kind":"view","name":"v","bytes":88}\nCREATE VIEW ...\n
- * {"kind":"trigger","name":"t","table":"users","sqlMode":"...","bytes":140}\nCREATE TRIGGER ...\n
+ * {"kind":"trigger","name":"t","table":"users","sqlMode":"...","context":{...},"bytes":140}\nCREATE TRIGGER ...\n
  * {"kind":"event","name":"e","sqlMode":"...","timeZone":"SYSTEM","bytes":150}\nCREATE EVENT ...\n
  * {"kind":"end","blocks":57,"rows":{"users":4211,...},"bytes":0}\n\n
  * ```
@@ -63,6 +65,11 @@ export interface ObjectBlock {
    * (absent in archives written before it was recorded).
    */
   readonly timeZone?: string
+  /**
+   * The character sets and collations it was created with; it is created with them again (absent in archives
+   * written before they were kept: those objects take the restore session's utf8mb4).
+   */
+  readonly context?: CreationContext
 }
 
 /** A piece of a mariadb-dump script (the dump engine's archives); pieces are cut anywhere, not at statements. @internal */

@@ -49,7 +49,40 @@ export async function openBackupFiles(path: string): Promise<BackupFiles> {
  */
 export async function checkArchive(path: string): Promise<BackupFiles> {
   const files = await openBackupFiles(path)
-  const { manifest, archivePath } = files
+  await checkSize(files)
+  checkDigest(files, await hashFile(files.archivePath))
+  return files
+}
+
+/**
+ * {@link checkArchive}, and in the same read of the file every block decoded and handed to `onBlock` (in order), so
+ * a restore can look at all its statements before it writes anything.
+ *
+ * @throws {ArchiveCorruptError} as {@link checkArchive} does, and when the archive cannot be decoded.
+ *
+ * @internal
+ */
+export async function checkArchiveBlocks(
+  path: string,
+  onBlock: (block: Block) => void,
+): Promise<BackupFiles> {
+  const files = await openBackupFiles(path)
+  await checkSize(files)
+  const hash = createHash('sha256')
+  let failure: unknown
+  try {
+    for await (const block of readArchiveBlocks(files.archivePath, undefined, (chunk) => hash.update(chunk)))
+      onBlock(block)
+  } catch (error) {
+    failure = error
+  }
+  // A damaged archive is reported as such, whatever decoding made of it (the hash of a read cut short is re-done).
+  checkDigest(files, failure === undefined ? hash.digest('hex') : await hashFile(files.archivePath))
+  if (failure !== undefined) throw failure
+  return files
+}
+
+async function checkSize({ manifest, archivePath }: BackupFiles): Promise<void> {
   let size: number
   try {
     size = (await stat(archivePath)).size
@@ -62,17 +95,21 @@ export async function checkArchive(path: string): Promise<BackupFiles> {
       `the archive has ${size} bytes, the manifest says ${manifest.archive.bytes} (truncated or replaced)`,
     )
   }
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(archivePath, { highWaterMark: 1 << 20 }))
-    hash.update(chunk as Buffer)
-  const actual = hash.digest('hex')
+}
+
+function checkDigest({ manifest, archivePath }: BackupFiles, actual: string): void {
   if (actual !== manifest.archive.sha256) {
     throw new ArchiveCorruptError(
       archivePath,
       `SHA-256 mismatch (manifest ${manifest.archive.sha256.slice(0, 16)}..., file ${actual.slice(0, 16)}...)`,
     )
   }
-  return files
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer)
+  return hash.digest('hex')
 }
 
 /**
@@ -84,10 +121,14 @@ export async function checkArchive(path: string): Promise<BackupFiles> {
 export async function* readArchiveBlocks(
   archivePath: string,
   onBytes?: (bytes: number) => void,
+  onChunk?: (chunk: Buffer) => void,
 ): AsyncGenerator<Block> {
   const file = createReadStream(archivePath, { highWaterMark: 1 << 20 })
   const gunzip = createGunzip({ chunkSize: 1 << 18 })
-  file.on('data', () => onBytes?.(file.bytesRead))
+  file.on('data', (chunk) => {
+    onChunk?.(chunk as Buffer)
+    onBytes?.(file.bytesRead)
+  })
   file.on('error', (error) => gunzip.destroy(error))
   file.pipe(gunzip)
   try {

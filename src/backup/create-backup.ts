@@ -415,6 +415,7 @@ async function dumpBuiltin(
           ...(object.table === undefined ? {} : { table: object.table }),
           sqlMode: object.sqlMode,
           ...(object.timeZone === undefined ? {} : { timeZone: object.timeZone }),
+          ...(object.context === undefined ? {} : { context: object.context }),
         },
         Buffer.from(object.createStatement, 'utf8'),
       )
@@ -465,7 +466,12 @@ async function takeSnapshot(
   resolved: ResolvedBackupOptions,
   warn: (message: string) => void,
 ): Promise<Snapshot> {
-  const schemaOptions = { events: resolved.events, stripDefiners: resolved.definers === 'strip' }
+  // The probe is outside the read-only snapshot, which refuses the temporary table ENUM members are read through.
+  const schemaOptions = {
+    events: resolved.events,
+    stripDefiners: resolved.definers === 'strip',
+    membersConnection: probe,
+  }
   const single = async (): Promise<Snapshot> => {
     const worker = await open(sessionStatements)
     await worker.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY')
@@ -516,7 +522,7 @@ async function takeSnapshot(
 async function readSchemaStage(
   connection: ServerConnection,
   database: string,
-  options: { events: boolean; stripDefiners: boolean },
+  options: { events: boolean; stripDefiners: boolean; membersConnection: ServerConnection },
 ): Promise<SchemaInfo> {
   try {
     return await readSchema(connection, database, options)

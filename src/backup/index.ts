@@ -1,5 +1,6 @@
 export { ArchiveCorruptError } from '../error/archive-corrupt-error.js'
 export { BACKUP_STAGES, BackupFailedError, type BackupStage } from '../error/backup-failed-error.js'
+export { CrossDatabaseStatementError } from '../error/cross-database-statement-error.js'
 export { RestoreFailedError } from '../error/restore-failed-error.js'
 export { RestoreTargetExistsError } from '../error/restore-target-exists-error.js'
 export { type BackupFiles, checkArchive } from './archive-reader.js'

@@ -1,7 +1,9 @@
 import type { ResolvedDatabaseOptions } from '../database/database-options.js'
 import { reasonOf } from '../error/backup-failed-error.js'
+import { type CreationContext, executeInContext } from './creation-context.js'
 import { binaryLogAdvice } from './object-privileges.js'
 import { type ObjectInfo, readSchema, type SchemaInfo } from './schema-reader.js'
+import { requalifyReferences } from './schema-references.js'
 import {
   ServerConnection as Connection,
   quoteIdentifier,
@@ -50,6 +52,8 @@ export async function moveDatabase(
     await admin.query(`CREATE DATABASE ${quoteIdentifier(target)}${charsetClause}`)
     targetConnection = await open(target)
   }
+  // Objects are created in their creation context: their statements go out as bytes of its character set.
+  const creator = await Connection.open(options, target, ['SET SESSION foreign_key_checks = 0'], 'binary')
   const renames = [
     ...(outgoing?.tables ?? []).map(
       (table) => `${qualified(target, table.name)} TO ${qualified(trash, table.name)}`,
@@ -76,7 +80,9 @@ export async function moveDatabase(
       ...incoming.triggers,
       ...incoming.events,
     ]) {
-      await createObject(targetConnection, object)
+      // Statements the server keeps as written name the temporary database where the restore qualified them.
+      const createStatement = requalifyReferences(object.createStatement, source, target, object.sqlMode)
+      await createObject(creator, { ...object, createStatement })
       created.push(object)
     }
   } catch (error) {
@@ -101,16 +107,18 @@ export async function moveDatabase(
         ...outgoing.triggers,
         ...outgoing.events,
       ]) {
-        await createObject(targetConnection, object).catch(() => {})
+        await createObject(creator, object).catch(() => {})
       }
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(trash)}`).catch(() => {})
     } else {
+      await creator.close()
       await targetConnection.close()
       targetConnection = undefined
       await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(target)}`).catch(() => {})
     }
     throw error
   } finally {
+    await creator.close()
     await targetConnection?.close()
   }
   if (outgoing) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(trash)}`)
@@ -118,13 +126,16 @@ export async function moveDatabase(
 
 /**
  * Creates a view, trigger, routine or event with the sql_mode it was created with (and an event in its time zone,
- * which it keeps and reads its schedule in; the session's is UTC). @internal
+ * which it keeps and reads its schedule in; the session's is UTC) and in its creation context (character set of
+ * the client, collation of the connection and of the database), through a connection opened with the `'binary'`
+ * encoding whose default database is the object's. An object of an archive that kept no context is created with
+ * utf8mb4, as before. @internal
  */
 export async function createObject(connection: ServerConnection, object: ObjectInfo): Promise<void> {
   if (object.sqlMode !== null) await connection.query('SET SESSION sql_mode = ?', [object.sqlMode])
   if (object.timeZone !== undefined) await connection.query('SET SESSION time_zone = ?', [object.timeZone])
   try {
-    await connection.query(object.createStatement)
+    await executeInContext(connection, object.context ?? LEGACY_CONTEXT, object.createStatement)
   } catch (error) {
     const advice = binaryLogAdvice(error)
     if (advice === undefined) throw error
@@ -133,6 +144,13 @@ export async function createObject(connection: ServerConnection, object: ObjectI
     if (object.sqlMode !== null) await connection.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'")
     if (object.timeZone !== undefined) await connection.query("SET SESSION time_zone = '+00:00'")
   }
+}
+
+/** What archives without a creation context were restored with: the restore session's utf8mb4. */
+const LEGACY_CONTEXT: CreationContext = {
+  characterSetClient: 'utf8mb4',
+  collationConnection: 'utf8mb4_general_ci',
+  databaseCollation: null,
 }
 
 function dropStatement(object: ObjectInfo): string {

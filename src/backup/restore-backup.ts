@@ -6,7 +6,7 @@ import { RestoreTargetExistsError } from '../error/restore-target-exists-error.j
 import { ToolkitError } from '../error/toolkit-error.js'
 import { parseOptions } from '../util/parse-options.js'
 import { ARCHIVE_FORMAT, ARCHIVE_VERSION, type Block } from './archive-format.js'
-import { checkArchive, readArchiveBlocks } from './archive-reader.js'
+import { checkArchiveBlocks, readArchiveBlocks } from './archive-reader.js'
 import { withClientTool } from './client-tools.js'
 import type { BackupSource } from './create-backup.js'
 import { DUMP_PROGRAMS } from './dump-backend.js'
@@ -14,6 +14,7 @@ import type { BackupManifest } from './manifest.js'
 import { createObject, moveDatabase } from './move-database.js'
 import { checkObjectCreation } from './object-privileges.js'
 import { type Progress, ProgressTracker } from './progress.js'
+import { objectStatement, RestoreStatementCheck } from './restore-statements.js'
 import { quoteIdentifier, ServerConnection } from './server-connection.js'
 
 const RestoreOptionsSchema = z.strictObject({
@@ -79,8 +80,11 @@ const TEMPORARY_PREFIX = 'ktr_'
 /**
  * Restores a backup into the database `target`.
  *
- * First the archive's size and SHA-256 are checked against its manifest: a truncated or damaged archive is
- * refused before anything is written. Then the rows are loaded, by `parallel` connections with foreign key and
+ * First the archive's size and SHA-256 are checked against its manifest, and every statement in it is looked at:
+ * a truncated or damaged archive, or one with a statement that would write to another database than `target`
+ * (references to the backed-up database itself are rewritten to `target`), is refused before anything is
+ * written. Views, triggers, routines and events are created in their own creation context (character set and
+ * collations), as they were on the source. Then the rows are loaded, by `parallel` connections with foreign key and
  * unique checks off, into a temporary database (`ktr_<random>_<target>`), and the views, routines and triggers are
  * created there (after the rows, so triggers do not fire on them). Row counts are checked against the archive.
  * Only then are the tables moved into `target` with one atomic `RENAME TABLE` and the other objects recreated
@@ -89,6 +93,7 @@ const TEMPORARY_PREFIX = 'ktr_'
  *
  * @throws {InvalidOptionsError} when an option is invalid.
  * @throws {ArchiveCorruptError} when the archive or manifest is damaged (nothing was written).
+ * @throws {CrossDatabaseStatementError} when a statement would write to another database (nothing was written).
  * @throws {RestoreTargetExistsError} when `target` exists and `replace` is not set (nothing was written).
  * @throws {RestoreFailedError} when the restore fails; `target` is as it was.
  *
@@ -106,7 +111,13 @@ const TEMPORARY_PREFIX = 'ktr_'
 export async function restoreBackup(source: BackupSource, options: RestoreOptions): Promise<RestoreResult> {
   const resolved = parseOptions(RestoreOptionsSchema, options, 'restore options')
   const { target } = resolved
-  const { manifest, archivePath } = await checkArchive(resolved.manifest)
+  const temporary = `${TEMPORARY_PREFIX}${randomBytes(5).toString('hex')}_${target}`.slice(0, 64)
+  // One read of the archive checks its checksum and every statement it would run, before anything is written.
+  const statements = new RestoreStatementCheck(target, temporary)
+  const { manifest, archivePath } = await checkArchiveBlocks(resolved.manifest, (block) =>
+    statements.inspect(block),
+  )
+  statements.finish()
   const progress = new ProgressTracker(resolved.onProgress)
   progress.rowsTotal = manifest.rows
   progress.tablesTotal = manifest.tables.length
@@ -118,7 +129,6 @@ export async function restoreBackup(source: BackupSource, options: RestoreOption
   } catch (error) {
     throw new RestoreFailedError(target, error)
   }
-  const temporary = `${TEMPORARY_PREFIX}${randomBytes(5).toString('hex')}_${target}`.slice(0, 64)
   const trash = `${TEMPORARY_PREFIX}${randomBytes(5).toString('hex')}_old`
   let temporaryCreated = false
   try {
@@ -194,6 +204,8 @@ async function loadArchive(
   const rowsByTable = new Map<string, number>()
   const expected = new Map(manifest.tables.map((table) => [table.name, table.rows]))
   let main: ServerConnection | undefined
+  let creator: ServerConnection | undefined
+  let archivedDatabase = ''
   let sawHeader = false
   let sawEnd = false
   let blocks = 0
@@ -233,12 +245,15 @@ async function loadArchive(
           throw corrupt('it does not start with a kysely-toolkit header block')
         }
         sawHeader = true
+        archivedDatabase = header.database
         await createDatabaseFor(source, database, header.charset, header.collation)
         onCreated()
         main = await ServerConnection.open(source.options, database, LOAD_SESSION)
         connections.push(main)
         // Before any row: a refusal to create functions or triggers would otherwise come after all of them.
         await checkObjectCreation(main, manifest)
+        creator = await ServerConnection.open(source.options, database, LOAD_SESSION, 'binary')
+        connections.push(creator)
         for (let index = 0; index < resolved.parallel; index++) {
           const connection = await ServerConnection.open(source.options, database, LOAD_SESSION)
           connections.push(connection)
@@ -290,13 +305,14 @@ async function loadArchive(
         default:
           await drain()
           progress.phase = 'objects'
-          await createObject(main!, {
+          await createObject(creator!, {
             kind: header.kind,
             name: header.name,
             ...(header.table === undefined ? {} : { table: header.table }),
-            createStatement: block.payload.toString('utf8'),
+            createStatement: objectStatement(header, block.payload, archivedDatabase, database),
             sqlMode: header.sqlMode,
             ...(header.timeZone === undefined ? {} : { timeZone: header.timeZone }),
+            ...(header.context === undefined ? {} : { context: header.context }),
           })
       }
       progress.emit()

@@ -1,3 +1,5 @@
+import { type CreationContext, readCreationContext } from './creation-context.js'
+import { withTrueDefaults, withTrueMembers } from './enum-members.js'
 import { quoteIdentifier, type ServerConnection } from './server-connection.js'
 
 /** A column as the dump needs it. @internal */
@@ -36,6 +38,8 @@ export interface ObjectInfo {
   readonly sqlMode: string | null
   /** The `time_zone` an event was created in (its schedule's times are in it). */
   readonly timeZone?: string
+  /** The character sets and collations it was created with (absent in archives written before they were kept). */
+  readonly context?: CreationContext
 }
 
 /** Everything of one database but its rows. @internal */
@@ -64,14 +68,25 @@ export async function listBaseTables(connection: ServerConnection, database: str
 
 /**
  * Reads the schema of `database` through `connection` (which must have `database` as its default database, so
- * SHOW CREATE output is unqualified and restores under another name).
+ * SHOW CREATE output is unqualified where the server writes it). Statements the server keeps as written (triggers'
+ * and the bodies of routines and events) may still name `database` (`CREATE TRIGGER shop.t ... ON shop.orders`): a
+ * restore rewrites those references to the database it restores into. Each object keeps its creation context
+ * (character set and collations).
  *
  * @internal
  */
 export async function readSchema(
   connection: ServerConnection,
   database: string,
-  options: { readonly events: boolean; readonly stripDefiners: boolean },
+  options: {
+    readonly events: boolean
+    readonly stripDefiners: boolean
+    /**
+     * Where ENUM and SET members outside the BMP are read (a temporary table is made there): a connection outside
+     * `connection`'s read-only transaction, which refuses it. Defaults to `connection`.
+     */
+    readonly membersConnection?: ServerConnection
+  },
 ): Promise<SchemaInfo> {
   const [schemaRow] = await connection.query<{ charset: string; collation: string }>(
     'SELECT DEFAULT_CHARACTER_SET_NAME AS charset, DEFAULT_COLLATION_NAME AS collation FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
@@ -141,7 +156,12 @@ export async function readSchema(
     )
     const shown = created?.['Create Table']
     if (shown === undefined) throw new Error(`SHOW CREATE TABLE ${row.name} returned nothing`)
-    const createStatement = onMysql ? withInheritedCollations(shown) : shown
+    const metadataConnection = options.membersConnection ?? connection
+    const createStatement = await withTrueDefaults(
+      metadataConnection,
+      row.name,
+      await withTrueMembers(metadataConnection, row.name, onMysql ? withInheritedCollations(shown) : shown),
+    )
     const allColumns = columnsByTable.get(row.name) ?? []
     const key = keyByTable.get(row.name)
     const keyColumn = key === undefined ? undefined : allColumns.find((column) => column.name === key)
@@ -169,7 +189,14 @@ export async function readSchema(
     )
     const statement = created?.['Create View']
     if (statement === undefined) throw new Error(`SHOW CREATE VIEW ${row.name} returned nothing`)
-    views.push({ kind: 'view', name: row.name, createStatement: strip(statement), sqlMode: null })
+    const context = readCreationContext(created ?? {})
+    views.push({
+      kind: 'view',
+      name: row.name,
+      createStatement: strip(statement),
+      sqlMode: null,
+      ...(context === undefined ? {} : { context }),
+    })
   }
 
   const routineRows = await connection.query<{ name: string; type: string }>(
@@ -188,11 +215,14 @@ export async function readSchema(
         `SHOW CREATE ${row.type} ${row.name} returned no body: the backup user needs the privilege to read routine bodies (MariaDB: SELECT on mysql.proc or SHOW CREATE ROUTINE; MySQL 8: SHOW_ROUTINE)`,
       )
     }
+    const sqlMode = created?.sql_mode ?? null
+    const context = readCreationContext(created ?? {})
     routines.push({
       kind,
       name: row.name,
       createStatement: strip(statement),
-      sqlMode: created?.sql_mode ?? null,
+      sqlMode,
+      ...(context === undefined ? {} : { context }),
     })
   }
 
@@ -208,12 +238,15 @@ export async function readSchema(
     const statement = created?.['SQL Original Statement']
     if (statement === undefined || statement === null)
       throw new Error(`SHOW CREATE TRIGGER ${row.name} returned nothing`)
+    const sqlMode = created?.sql_mode ?? null
+    const context = readCreationContext(created ?? {})
     triggers.push({
       kind: 'trigger',
       name: row.name,
       table: row.table,
       createStatement: strip(statement),
-      sqlMode: created?.sql_mode ?? null,
+      sqlMode,
+      ...(context === undefined ? {} : { context }),
     })
   }
 
@@ -230,12 +263,15 @@ export async function readSchema(
       const statement = created?.['Create Event']
       if (statement === undefined || statement === null)
         throw new Error(`SHOW CREATE EVENT ${row.name} returned nothing`)
+      const sqlMode = created?.sql_mode ?? null
+      const context = readCreationContext(created ?? {})
       events.push({
         kind: 'event',
         name: row.name,
         createStatement: strip(statement),
-        sqlMode: created?.sql_mode ?? null,
+        sqlMode,
         ...(typeof created?.time_zone === 'string' ? { timeZone: created.time_zone } : {}),
+        ...(context === undefined ? {} : { context }),
       })
     }
   }

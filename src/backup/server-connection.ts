@@ -13,10 +13,12 @@ export type RawValue = Buffer | null
  */
 export class ServerConnection {
   readonly raw: Connection
+  readonly #binary: boolean
   #closed = false
 
-  private constructor(raw: Connection) {
+  private constructor(raw: Connection, binary: boolean) {
     this.raw = raw
+    this.#binary = binary
     // A connection cut while idle must not crash the process; the next query reports the error.
     raw.on('error', () => {})
   }
@@ -25,6 +27,7 @@ export class ServerConnection {
     options: ResolvedDatabaseOptions,
     database: string | undefined,
     sessionStatements: readonly string[] = [],
+    encoding: 'utf8mb4' | 'binary' = 'utf8mb4',
   ): Promise<ServerConnection> {
     const { connection } = options
     const raw = createConnection({
@@ -37,7 +40,8 @@ export class ServerConnection {
       ...(options.ssl === undefined || options.ssl === false
         ? {}
         : { ssl: options.ssl === true ? {} : (withoutUndefined(options.ssl) as SslOptions) }),
-      charset: 'utf8mb4_general_ci',
+      // binary: statements go out as the bytes given to executeBytes (in whatever character_set_client is set).
+      charset: encoding === 'binary' ? 'BINARY' : 'utf8mb4_general_ci',
       connectTimeout: options.connectTimeoutMs,
       multipleStatements: false,
       supportBigNumbers: true,
@@ -45,7 +49,7 @@ export class ServerConnection {
       dateStrings: true,
       enableKeepAlive: true,
     })
-    const opened = new ServerConnection(raw)
+    const opened = new ServerConnection(raw, encoding === 'binary')
     try {
       await new Promise<void>((resolve, reject) => {
         raw.connect((error) => (error ? reject(error) : resolve()))
@@ -78,6 +82,16 @@ export class ServerConnection {
         error ? reject(error) : resolve((result as { affectedRows?: number }).affectedRows ?? 0),
       )
     })
+  }
+
+  /**
+   * Sends a statement as exactly these bytes (the server reads them in the session's `character_set_client`). Only on
+   * a connection opened with the `'binary'` encoding, whose driver passes each character of a `latin1` string on as
+   * one byte.
+   */
+  executeBytes(statement: Buffer): Promise<number> {
+    if (!this.#binary) throw new Error('executeBytes needs a connection opened with the binary encoding')
+    return this.execute(statement.toString('latin1'))
   }
 
   /** Runs a query and returns its rows as arrays of raw bytes (no conversion at all). */

@@ -47,19 +47,25 @@ export interface VerifiedTable {
 
 /** What {@link verifyBackup} found. */
 export interface VerifyReport {
-  /** Every table matches and no view, trigger or routine is missing on either side. */
+  /** Every table matches, and no view, trigger or routine is missing on either side or created differently. */
   readonly ok: boolean
   readonly against: string
   readonly tables: readonly VerifiedTable[]
   /** Views, triggers and routines (`view v`, `trigger t`, `function f`...) present on one side only. */
   readonly missing: readonly string[]
+  /**
+   * Views, triggers and routines present on both sides but created differently: another table (a trigger), another
+   * `sql_mode`, or another creation context (`character_set_client`, `collation_connection`, database collation),
+   * each as `trigger t: collation_connection utf8mb4_general_ci (latin1_bin in shop)`.
+   */
+  readonly mismatched: readonly string[]
   readonly durationMs: number
 }
 
 /**
  * Restores a backup into a throw-away database and compares it with a live one (by default the database it was
- * taken of): row counts against the manifest and the source, `CHECKSUM TABLE` of every table, and the names of
- * views, triggers and routines. The copy is dropped afterwards. On a source that was written to since the
+ * taken of): row counts against the manifest and the source, `CHECKSUM TABLE` of every table, and the views,
+ * triggers and routines: their names, a trigger's table, their `sql_mode` and their creation context. The copy is dropped afterwards. On a source that was written to since the
  * backup, tables written to differ: verify against a quiet source or a known copy.
  *
  * @throws {ArchiveCorruptError} when the archive is damaged (found before anything is restored).
@@ -120,18 +126,28 @@ export async function verifyBackup(source: BackupSource, options: VerifyOptions)
       }
     }
     const missing = [
-      ...[...sourceState.objects]
+      ...[...sourceState.objects.keys()]
         .filter((name) => !copyState.objects.has(name))
         .map((name) => `${name} (not restored)`),
-      ...[...copyState.objects]
+      ...[...copyState.objects.keys()]
         .filter((name) => !sourceState.objects.has(name))
         .map((name) => `${name} (not in ${against})`),
     ]
+    const mismatched: string[] = []
+    for (const [name, copied] of copyState.objects) {
+      const original = sourceState.objects.get(name)
+      if (original === undefined) continue
+      for (const [field, value] of Object.entries(copied)) {
+        const expected = original[field as keyof ObjectState]
+        if (value !== expected) mismatched.push(`${name}: ${field} ${value} (${expected} in ${against})`)
+      }
+    }
     return Object.freeze({
-      ok: tables.every((table) => table.match) && missing.length === 0,
+      ok: tables.every((table) => table.match) && missing.length === 0 && mismatched.length === 0,
       against,
       tables,
       missing,
+      mismatched,
       durationMs: performance.now() - started,
     })
   } finally {
@@ -140,10 +156,22 @@ export async function verifyBackup(source: BackupSource, options: VerifyOptions)
   }
 }
 
+/** What verify compares of a view, trigger or routine besides its name (`null` where the server has none). */
+interface ObjectState {
+  readonly table: string | null
+  readonly sql_mode: string | null
+  readonly character_set_client: string
+  readonly collation_connection: string
+  readonly database_collation: string | null
+}
+
 async function describeDatabase(
   connection: ServerConnection,
   database: string,
-): Promise<{ tables: Map<string, { rows: number; checksum: string | null }>; objects: Set<string> }> {
+): Promise<{
+  tables: Map<string, { rows: number; checksum: string | null }>
+  objects: Map<string, ObjectState>
+}> {
   const names = await connection.query<{ name: string }>(
     "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
     [database],
@@ -160,21 +188,32 @@ async function describeDatabase(
       checksum: checksum?.Checksum === null || checksum === undefined ? null : String(checksum.Checksum),
     })
   }
-  const objects = new Set<string>()
-  for (const row of await connection.query<{ name: string }>(
-    'SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?',
+  type Row = ObjectState & { readonly name: string }
+  const objects = new Map<string, ObjectState>()
+  const add = (kind: string, rows: readonly Row[]): void => {
+    for (const { name, ...state } of rows) objects.set(`${kind} ${name}`, state)
+  }
+  const context = 'CHARACTER_SET_CLIENT AS character_set_client, COLLATION_CONNECTION AS collation_connection'
+  add(
+    'view',
+    await connection.query<Row>(
+      `SELECT TABLE_NAME AS name, NULL AS \`table\`, NULL AS sql_mode, ${context}, NULL AS database_collation FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ?`,
+      [database],
+    ),
+  )
+  add(
+    'trigger',
+    await connection.query<Row>(
+      `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS \`table\`, SQL_MODE AS sql_mode, ${context}, DATABASE_COLLATION AS database_collation FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?`,
+      [database],
+    ),
+  )
+  for (const row of await connection.query<Row & { type: string }>(
+    `SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type, NULL AS \`table\`, SQL_MODE AS sql_mode, ${context}, DATABASE_COLLATION AS database_collation FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?`,
     [database],
-  ))
-    objects.add(`view ${row.name}`)
-  for (const row of await connection.query<{ name: string }>(
-    'SELECT TRIGGER_NAME AS name FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?',
-    [database],
-  ))
-    objects.add(`trigger ${row.name}`)
-  for (const row of await connection.query<{ name: string; type: string }>(
-    'SELECT ROUTINE_NAME AS name, ROUTINE_TYPE AS type FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = ?',
-    [database],
-  ))
-    objects.add(`${row.type.toLowerCase()} ${row.name}`)
+  )) {
+    const { name, type, ...state } = row
+    objects.set(`${type.toLowerCase()} ${name}`, state)
+  }
   return { tables, objects }
 }

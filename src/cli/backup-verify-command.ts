@@ -39,6 +39,7 @@ Exit code 0 when everything matches, 1 when not. Tables written since the backup
           )
         }
         for (const missing of report.missing) io.stdout.write(`MISSING   ${missing}\n`)
+        for (const mismatch of report.mismatched) io.stdout.write(`DIFFERS   ${mismatch}\n`)
         io.stdout.write(`${report.ok ? 'verified' : 'NOT verified'} against ${report.against}\n`)
       }
       return report.ok ? 0 : 1

@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
+import { createConnection } from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { runCli } from '../../../src/cli/run-cli.js'
 import { createTestDatabase, type TestDatabase } from '../../../src/testing/test-database.js'
@@ -156,6 +157,28 @@ describe('kysely-toolkit backup', () => {
       restoredRows: 500,
       sourceRows: 500,
     })
+  })
+
+  it('prints a view restored in another creation context than the source has as DIFFERS', async () => {
+    const latin1 = await createConnection({ uri: serverUrl, database: test.name, charset: 'LATIN1_BIN' })
+    try {
+      await latin1.query("CREATE VIEW literals AS SELECT 'abc' = 'ABC' AS same")
+    } finally {
+      await latin1.end()
+    }
+    try {
+      const created = JSON.parse((await cli('backup', 'create', '--dir', directory, '--json')).stdout)
+      await runStatements(serverUrl, test.name, [
+        "CREATE OR REPLACE VIEW literals AS SELECT 'abc' = 'ABC' AS same",
+      ])
+      const verified = await cli('backup', 'verify', created.manifestPath)
+      expect(verified.code).toBe(1)
+      expect(verified.stdout).toContain(
+        `DIFFERS   view literals: character_set_client latin1 (utf8mb4 in ${test.name})`,
+      )
+    } finally {
+      await runStatements(serverUrl, test.name, ['DROP VIEW IF EXISTS literals'])
+    }
   })
 
   it('answers usage mistakes with exit code 2 and its usage', async () => {
