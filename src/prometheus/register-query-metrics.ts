@@ -58,67 +58,58 @@ export function registerQueryMetrics(metrics: QueryMetrics, registry: Registry =
 type HistogramValues = Awaited<ReturnType<Histogram['get']>>
 type GaugeValues = Awaited<ReturnType<Gauge['get']>>
 
-/** The family's samples as prom-client's `get()` returns them. */
-function valuesOf(family: MetricFamily | undefined) {
-  return (family?.samples ?? []).map((sample) => ({
-    metricName: sample.name,
-    labels: sample.labels,
-    value: sample.value,
-  }))
+/** What a family-backed metric is made from: prom-client's config, and how to read the family at scrape time. */
+interface FamilyConfig {
+  readonly name: string
+  readonly help: string
+  readonly labelNames: readonly string[]
+  readonly registers: Registry[]
+}
+
+/** The family as prom-client's `get()` returns a metric: its samples as they are at this scrape. */
+function familyValues(config: FamilyConfig, type: 'gauge' | 'histogram', family: MetricFamily | undefined) {
+  return {
+    name: config.name,
+    help: config.help,
+    type,
+    aggregator: 'sum',
+    values: (family?.samples ?? []).map((sample) => ({
+      metricName: sample.name,
+      labels: sample.labels,
+      value: sample.value,
+    })),
+  }
 }
 
 /** A prom-client gauge whose values are the family's samples at each scrape. */
 class FamilyGauge extends Gauge {
+  readonly #config: FamilyConfig
   readonly #read: () => MetricFamily | undefined
-  readonly #name: string
-  readonly #help: string
 
-  constructor(
-    config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] },
-    read: () => MetricFamily | undefined,
-  ) {
+  constructor(config: FamilyConfig, read: () => MetricFamily | undefined) {
     super(config)
+    this.#config = config
     this.#read = read
-    this.#name = config.name
-    this.#help = config.help
   }
 
   override async get(): Promise<GaugeValues> {
-    return {
-      name: this.#name,
-      help: this.#help,
-      type: 'gauge',
-      aggregator: 'sum',
-      values: valuesOf(this.#read()),
-    } as unknown as GaugeValues
+    return familyValues(this.#config, 'gauge', this.#read()) as unknown as GaugeValues
   }
 }
 
 /** A prom-client histogram whose values come from the query metrics' own buckets at each scrape. */
 class FamilyHistogram extends Histogram {
+  readonly #config: FamilyConfig
   readonly #read: () => MetricFamily | undefined
-  readonly #name: string
-  readonly #help: string
 
-  constructor(
-    config: { name: string; help: string; labelNames: readonly string[]; registers: Registry[] },
-    read: () => MetricFamily | undefined,
-  ) {
+  constructor(config: FamilyConfig, read: () => MetricFamily | undefined) {
     super(config)
+    this.#config = config
     this.#read = read
-    this.#name = config.name
-    this.#help = config.help
   }
 
   override async get(): Promise<HistogramValues> {
-    const family = this.#read()
-    return {
-      name: this.#name,
-      help: this.#help,
-      type: 'histogram',
-      aggregator: 'sum',
-      values: valuesOf(family),
-    } as unknown as HistogramValues
+    return familyValues(this.#config, 'histogram', this.#read()) as unknown as HistogramValues
   }
 
   async getForPromString(): Promise<HistogramValues> {
