@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { readTrueMembers } from '../src/schema/enum-members.js'
 import type { ColumnDefault } from '../src/schema/schema-metadata.js'
+import { INTEGER_BITS } from './type-mapping.js'
 
 /** The server family, which decides how some of `information_schema` is read. */
 export type ServerFlavor = 'mysql' | 'mariadb'
@@ -366,15 +367,6 @@ export function integerPrecision(dataType: string, unsigned: boolean): number | 
   if (bits === undefined) return null
   const max = unsigned ? 2n ** BigInt(bits) - 1n : 2n ** BigInt(bits - 1) - 1n
   return String(max).length
-}
-
-const INTEGER_BITS: Readonly<Record<string, number>> = {
-  tinyint: 8,
-  smallint: 16,
-  mediumint: 24,
-  int: 32,
-  integer: 32,
-  bigint: 64,
 }
 
 function toNumber(value: unknown): number | null {

@@ -53,7 +53,8 @@ export interface MappableColumn {
   readonly setValues: readonly string[] | null
 }
 
-const INTEGER_BITS: Readonly<Record<string, number>> = {
+/** The width in bits of each integer type. @internal */
+export const INTEGER_BITS: Readonly<Record<string, number>> = {
   tinyint: 8,
   smallint: 16,
   mediumint: 24,
