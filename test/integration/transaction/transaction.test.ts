@@ -257,29 +257,35 @@ describe(transaction.name, () => {
     const [beforeA, beforeB] = [Number(await balanceOf(a!)), Number(await balanceOf(b!))]
     const holder = await db.startTransaction().execute()
     await add(holder, a!, '0.00')
-    const releaseHolder = wait(1_500).then(() => holder.commit().execute())
+    // The holder lets go once the first attempt has timed out (not after a fixed time, which a slow first
+    // connection could outlast), so the retry finds the row free.
+    let releaseHolder: Promise<unknown> | undefined
     let probe: Promise<unknown> = Promise.resolve()
     const retries: TransactionRetryEvent[] = []
-    await transaction(
-      impatient,
-      async (trx) => {
-        await add(trx, b!, '4.00')
-        await add(trx, a!, '4.00') // waits 1 s for the holder, then 1205
-      },
-      {
-        backoff: () => 400,
-        onRetry: (event) => {
-          retries.push(event)
-          // While the retry waits, b must be free again: the attempt was rolled back, not just its statement.
-          probe = db
-            .transaction()
-            .execute((other) =>
-              other.selectFrom('accounts').select('id').where('id', '=', b!).forUpdate().noWait().execute(),
-            )
+    try {
+      await transaction(
+        impatient,
+        async (trx) => {
+          await add(trx, b!, '4.00')
+          await add(trx, a!, '4.00') // waits 1 s for the holder, then 1205
         },
-      },
-    )
-    await releaseHolder
+        {
+          backoff: () => 400,
+          onRetry: (event) => {
+            retries.push(event)
+            // While the retry waits, b must be free again: the attempt was rolled back, not just its statement.
+            probe = db
+              .transaction()
+              .execute((other) =>
+                other.selectFrom('accounts').select('id').where('id', '=', b!).forUpdate().noWait().execute(),
+              )
+            releaseHolder ??= probe.finally(() => holder.commit().execute())
+          },
+        },
+      )
+    } finally {
+      await (releaseHolder ?? holder.rollback().execute())
+    }
     await expect(probe).resolves.toEqual([{ id: b }])
     expect(retries).toHaveLength(1)
     expect(retries[0]).toMatchObject({ attempt: 1, reason: 'lock-timeout' })
